@@ -1,0 +1,46 @@
+using DevK8s.Engine.Config;
+using k8s;
+using k8s.Models;
+
+namespace DevK8s.Engine.Cluster;
+
+public enum ServiceMode { Prod, Dev, Missing }
+
+/// <summary>One configured service joined with its live workload.</summary>
+public sealed record ServiceStatus(
+    ServiceConfig Service, string Namespace, ServiceMode Mode, string? Container, string? Image,
+    int ReadyReplicas, int DesiredReplicas, DevSessionRecord? Session);
+
+public static class ServiceStatusReader
+{
+    /// <summary>One list call per workload kind, not one call per service.</summary>
+    public static async Task<IReadOnlyList<ServiceStatus>> ReadAsync(
+        KubeTarget target, IEnumerable<ServiceConfig> services, CancellationToken ct)
+    {
+        var wanted = services.ToList();
+        var workloads = new Dictionary<(string Kind, string Name), (V1ObjectMeta Meta, V1PodTemplateSpec Template, int Ready, int Desired)>();
+        if (wanted.Any(s => s.Workload.Kind == "deployment"))
+        {
+            var list = await target.Client.AppsV1.ListNamespacedDeploymentAsync(target.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            foreach (var d in list.Items)
+                workloads[("deployment", d.Metadata.Name)] = (d.Metadata, d.Spec.Template, d.Status?.ReadyReplicas ?? 0, d.Spec.Replicas ?? 1);
+        }
+        if (wanted.Any(s => s.Workload.Kind == "statefulset"))
+        {
+            var list = await target.Client.AppsV1.ListNamespacedStatefulSetAsync(target.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            foreach (var s in list.Items)
+                workloads[("statefulset", s.Metadata.Name)] = (s.Metadata, s.Spec.Template, s.Status?.ReadyReplicas ?? 0, s.Spec.Replicas ?? 1);
+        }
+
+        return wanted.Select(service =>
+        {
+            if (!workloads.TryGetValue((service.Workload.Kind, service.Workload.Name), out var w))
+                return new ServiceStatus(service, target.Namespace, ServiceMode.Missing, service.Container, null, 0, 0, null);
+            var containers = w.Template.Spec.Containers;
+            var container = service.Container is null ? containers.FirstOrDefault() : containers.FirstOrDefault(c => c.Name == service.Container);
+            var session = DevSessionRecord.TryParse(w.Meta.Annotations?.TryGetValue(DevAnnotations.Session, out var json) == true ? json : null);
+            return new ServiceStatus(service, target.Namespace, session is null ? ServiceMode.Prod : ServiceMode.Dev,
+                container?.Name ?? service.Container, container?.Image, w.Ready, w.Desired, session);
+        }).ToList();
+    }
+}

@@ -1,0 +1,57 @@
+namespace DevK8s.Engine.Config;
+
+public enum Strategy { Image, Sync, Binary, Intercept }
+
+public enum SyncAction { None, Restart, Run }
+
+/// <summary>A command: one shell line (run by sh -c / cmd /c) or an argument vector.</summary>
+public sealed record CommandSpec(string? Shell, IReadOnlyList<string>? Argv)
+{
+    public static CommandSpec FromShell(string line) => new(line, null);
+    public static CommandSpec FromArgv(IReadOnlyList<string> argv) => new(null, argv);
+    public override string ToString() => Shell ?? string.Join(' ', Argv!.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
+}
+
+public sealed record WorkloadRef(string Kind, string Name)
+{
+    public override string ToString() => $"{Kind}/{Name}";
+}
+
+public sealed record ImageConfig(
+    string Repository, string Context, string? Dockerfile, string Builder,
+    IReadOnlyDictionary<string, string> BuildArgs, CommandSpec? Prebuild);
+
+public sealed record SyncPath(string From, string To);
+
+public sealed record SyncRule(string Match, SyncAction Action, CommandSpec? Command);
+
+public sealed record SyncConfig(
+    IReadOnlyList<SyncPath> Paths, IReadOnlyList<string> Exclude, IReadOnlyList<SyncRule> OnChange,
+    bool UseGitignore, int DebounceMs);
+
+public sealed record BinaryConfig(
+    CommandSpec Build, string WorkingDirectory, string Artifact, string Target, CommandSpec? Command);
+
+public sealed record InterceptConfig(
+    IReadOnlyList<string> Ports, CommandSpec Command, string WorkingDirectory,
+    IReadOnlyDictionary<string, string> Env, string? Telepresence);
+
+public sealed record ServiceConfig(
+    string Name, WorkloadRef Workload, string? Container, Strategy? DefaultStrategy,
+    ImageConfig? Image, SyncConfig? Sync, BinaryConfig? Binary, InterceptConfig? Intercept)
+{
+    public IReadOnlyList<Strategy> Strategies =>
+        new (Strategy, object?)[] { (Strategy.Image, Image), (Strategy.Sync, Sync), (Strategy.Binary, Binary), (Strategy.Intercept, Intercept) }
+            .Where(p => p.Item2 is not null).Select(p => p.Item1).ToArray();
+}
+
+/// <summary>A parsed, validated devk8s.yaml. Paths are absolute.</summary>
+public sealed record ProjectConfig(
+    string FilePath, string Name, string? Namespace, string? Context,
+    IReadOnlyList<string> Manifests, IReadOnlyList<ServiceConfig> Services)
+{
+    public string Directory => System.IO.Path.GetDirectoryName(FilePath)!;
+
+    public ServiceConfig? FindService(string name) =>
+        Services.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+}
