@@ -57,7 +57,12 @@ public static class YamlTree
         }
         catch (YamlException e)
         {
-            throw new YamlSyntaxError(SourcePosition.From(e.Start), CleanMessage(e));
+            var message = CleanMessage(e);
+            var at = SourcePosition.From(e.Start);
+            // YamlDotNet reports a tab indentation at the start of the enclosing mapping; point at the tab.
+            if (message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstTabIndentedLine(text) is { } line)
+                at = new SourcePosition(line, 1);
+            throw new YamlSyntaxError(at, message);
         }
         return documents;
     }
@@ -102,6 +107,14 @@ public static class YamlTree
         }
         if (anchor is not null) anchors[anchor] = node;
         return node;
+    }
+
+    private static int? FirstTabIndentedLine(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+            if (lines[i].TrimStart(' ').StartsWith('\t')) return i + 1;
+        return null;
     }
 
     // YamlDotNet prefixes its messages with "(Line: 3, Col: 5, Idx: 20) - (Line: ...): "; the
