@@ -1,5 +1,7 @@
 @{
-    RootModule           = 'out/DevK8s/DevK8s.dll'
+    # Built by ./build.sh (dotnet build). A nested module, so PowerShell finds the MAML help in
+    # out/DevK8s/en-US next to the assembly that defines the cmdlets.
+    NestedModules        = @('out/DevK8s/DevK8s.dll')
     ModuleVersion        = '0.1.0'
     GUID                 = '5b0e7c2a-3f7d-4d0e-9a51-7f0c2f6d8e41'
     Author               = 'DevK8s contributors'

@@ -40,6 +40,8 @@ public sealed class PowerShellHost : IDisposable
         if (importModule) iss.ImportPSModule(ModuleManifest);
         _runspace = RunspaceFactory.CreateRunspace(iss);
         _runspace.Open();
+        // pwsh runs pipelines on a thread whose DefaultRunspace is the session (completers rely on it).
+        Runspace.DefaultRunspace = _runspace;
         // Set-Location lives in Microsoft.PowerShell.Management, which this engine-only host lacks.
         if (workingDirectory is not null) _runspace.SessionStateProxy.Path.SetLocation(workingDirectory);
     }
@@ -51,6 +53,7 @@ public sealed class PowerShellHost : IDisposable
     {
         using var ps = PowerShell.Create();
         ps.Runspace = _runspace;
+        Runspace.DefaultRunspace = _runspace;
         ps.AddScript(script);
         foreach (var a in args) ps.AddArgument(a);
         var errors = new List<ErrorRecord>();

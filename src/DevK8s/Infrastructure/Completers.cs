@@ -11,12 +11,23 @@ public sealed class ServiceNameCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var directory = Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath ?? Environment.CurrentDirectory;
+        var directory = CurrentLocation() ?? Environment.CurrentDirectory;
         var path = fakeBoundParameters?["Path"] as string;
         var pattern = WildcardPattern.Get((wordToComplete ?? "").Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
         return CompletionSource.ServiceNames(path, directory)
             .Where(pattern.IsMatch)
             .Select(name => new CompletionResult(name, name, CompletionResultType.ParameterValue, name));
+    }
+
+    // A completer gets no session state; a nested pipeline on the calling runspace reads $PWD
+    // (the process's current directory is not the session's location).
+    private static string? CurrentLocation()
+    {
+        if (Runspace.DefaultRunspace is null) return null;
+        using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
+        ps.AddScript("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath");
+        try { return ps.Invoke<string>().FirstOrDefault(); }
+        catch (PSInvalidOperationException) { return null; }
     }
 }
 
