@@ -7,14 +7,14 @@ public static class ConfigLoader
 {
     public const string FileName = "devk8s.yaml";
 
-    private static readonly string[] RootKeys = ["version", "name", "namespace", "context", "manifests", "services"];
-    private static readonly string[] ServiceKeys = ["workload", "container", "strategy", "image", "sync", "binary", "intercept"];
-    private static readonly string[] ImageKeys = ["repository", "context", "dockerfile", "builder", "buildArgs", "prebuild"];
-    private static readonly string[] SyncKeys = ["paths", "exclude", "onChange", "useGitignore", "debounceMs"];
-    private static readonly string[] SyncPathKeys = ["from", "to"];
-    private static readonly string[] SyncRuleKeys = ["match", "action", "command"];
-    private static readonly string[] BinaryKeys = ["build", "workingDirectory", "artifact", "target", "command"];
-    private static readonly string[] InterceptKeys = ["ports", "command", "workingDirectory", "env", "telepresence"];
+    internal static readonly string[] RootKeys = ["version", "name", "namespace", "context", "manifests", "services"];
+    internal static readonly string[] ServiceKeys = ["workload", "container", "strategy", "image", "sync", "binary", "intercept"];
+    internal static readonly string[] ImageKeys = ["repository", "context", "dockerfile", "builder", "buildArgs", "prebuild"];
+    internal static readonly string[] SyncKeys = ["paths", "exclude", "onChange", "useGitignore", "debounceMs"];
+    internal static readonly string[] SyncPathKeys = ["from", "to"];
+    internal static readonly string[] SyncRuleKeys = ["match", "action", "command"];
+    internal static readonly string[] BinaryKeys = ["build", "workingDirectory", "artifact", "target", "command"];
+    internal static readonly string[] InterceptKeys = ["ports", "command", "workingDirectory", "env", "telepresence"];
     private static readonly string[] WorkloadKinds = ["deployment", "statefulset"];
     private static readonly string[] Builders = ["auto", "docker", "podman", "nerdctl", "buildah"];
 
