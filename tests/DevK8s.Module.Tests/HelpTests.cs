@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DevK8s.Tests.Shared;
 using Xunit;
 
 namespace DevK8s.Module.Tests;

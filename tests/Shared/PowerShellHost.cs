@@ -2,7 +2,7 @@ using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 
-namespace DevK8s.Module.Tests;
+namespace DevK8s.Tests.Shared;
 
 /// <summary>The result of one script run in the hosted engine.</summary>
 public sealed record PwshResult(Collection<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, IReadOnlyList<string> Warnings, IReadOnlyList<string> Information)

@@ -1,4 +1,4 @@
-namespace DevK8s.Module.Tests;
+namespace DevK8s.Tests.Shared;
 
 /// <summary>A throwaway project folder with a devk8s.yaml and any other files a test needs.</summary>
 public sealed class TempProject : IDisposable

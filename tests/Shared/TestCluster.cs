@@ -1,0 +1,72 @@
+using k8s;
+using k8s.Models;
+using Xunit;
+
+namespace DevK8s.Tests.Shared;
+
+/// <summary>
+/// The real test cluster (tests/cluster/up). Cluster-backed tests never pass silently without it:
+/// they fail with how to start it, unless DEVK8S_TEST_NO_CLUSTER=1 opts out, in which case they
+/// are reported as skipped (and counted as such in the summary).
+/// </summary>
+public static class TestCluster
+{
+    public const string DefaultKubeconfig = "/var/lib/devk8s-cluster/kubeconfig";
+
+    public static string KubeconfigPath { get; } =
+        Environment.GetEnvironmentVariable("DEVK8S_TEST_KUBECONFIG") is { Length: > 0 } p ? p : DefaultKubeconfig;
+
+    public static bool OptedOut => Environment.GetEnvironmentVariable("DEVK8S_TEST_NO_CLUSTER") == "1";
+
+    private static readonly Lazy<(IKubernetes? Client, string? Problem)> Connection = new(Connect);
+
+    /// <summary>Call first in every cluster-backed test.</summary>
+    public static IKubernetes Require()
+    {
+        Skip.If(OptedOut, "DEVK8S_TEST_NO_CLUSTER=1: cluster-backed test not run");
+        var (client, problem) = Connection.Value;
+        return client ?? throw new InvalidOperationException(problem);
+    }
+
+    private static (IKubernetes?, string?) Connect()
+    {
+        const string how = "Start it with: tests/cluster/up (or run everything with tests/run). " +
+                           "To run without a cluster, set DEVK8S_TEST_NO_CLUSTER=1: those tests are then reported as skipped.";
+        if (!File.Exists(KubeconfigPath))
+            return (null, $"The test cluster's kubeconfig {KubeconfigPath} does not exist. {how}");
+        try
+        {
+            var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath);
+            var client = new Kubernetes(config);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            client.Version.GetCodeAsync(timeout.Token).GetAwaiter().GetResult();
+            // The cmdlets under test read the same kubeconfig, as a user's session would.
+            Environment.SetEnvironmentVariable("KUBECONFIG", KubeconfigPath);
+            return (client, null);
+        }
+        catch (Exception e)
+        {
+            return (null, $"The test cluster at {KubeconfigPath} does not answer ({e.GetType().Name}: {e.Message}). {how}");
+        }
+    }
+}
+
+/// <summary>A namespace of its own for each test class, deleted afterwards.</summary>
+public sealed class NamespaceFixture : IAsyncLifetime
+{
+    public string Name { get; } = "devk8s-t-" + Guid.NewGuid().ToString("N")[..8];
+
+    public async Task InitializeAsync()
+    {
+        if (TestCluster.OptedOut) return;
+        var client = TestCluster.Require();
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Name, Labels = new Dictionary<string, string> { ["devk8s.io/test"] = "true" } } });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (TestCluster.OptedOut) return;
+        try { await TestCluster.Require().CoreV1.DeleteNamespaceAsync(Name); }
+        catch (k8s.Autorest.HttpOperationException) { }
+    }
+}
