@@ -1,0 +1,32 @@
+namespace DevK8s.Engine.DevMode;
+
+/// <summary>
+/// A restart supervisor in plain sh, so no helper binary is injected: it runs the container's
+/// original command, restarts it whenever it exits (a restart request is just a kill of the child,
+/// and a crashing dev process must not send the pod into CrashLoopBackOff), and forwards TERM.
+/// </summary>
+public static class RestartSupervisor
+{
+    public const string StateDirectory = "/tmp/.devk8s";
+    public const string PidFile = StateDirectory + "/pid";
+
+    public const string Script = """
+        d=/tmp/.devk8s; mkdir -p "$d"
+        trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid"; exit 143' TERM INT
+        while :; do
+          "$@" &
+          pid=$!
+          echo "$pid" > "$d/pid"
+          wait "$pid"
+          code=$?
+          echo "devk8s: process exited with code $code; restarting" >&2
+          sleep 1
+        done
+        """;
+
+    /// <summary>The container command that runs <paramref name="argv"/> under the supervisor.</summary>
+    public static IList<string> Wrap(IEnumerable<string> argv) => ["/bin/sh", "-c", Script, "devk8s-supervisor", .. argv];
+
+    /// <summary>The original argv if the command is already wrapped (a takeover of a session in dev mode).</summary>
+    public static bool IsWrapped(IList<string>? command) => command is { Count: > 3 } && command[2] == Script;
+}

@@ -1,0 +1,313 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using DevK8s.Engine.Cluster;
+using DevK8s.Engine.Config;
+using DevK8s.Engine.DevMode;
+using DevK8s.Engine.Logs;
+
+namespace DevK8s.Engine.Sync;
+
+public sealed record SyncOptions(bool Poll = false, TimeSpan? PollInterval = null);
+
+/// <summary>
+/// Keeps a container's copy of the sync paths equal to the local folders: a content compare at
+/// start (and after every reconnect), then batches of changes over one long-lived channel.
+/// Changes that arrive while the pod or the API server is away stay queued and are sent on
+/// reconnect, after a full compare: nothing saved is silently dropped.
+/// </summary>
+public sealed class SyncSession : IAsyncDisposable
+{
+    private readonly KubeTarget _target;
+    private readonly ServiceConfig _service;
+    private readonly SyncConfig _config;
+    private readonly DevModeController _controller;
+    private readonly string _sessionId;
+    private readonly SyncOptions _options;
+    private readonly ILogSink _log;
+    private readonly Action<DevSyncReport> _report;
+    private readonly Mapping[] _mappings;
+    private readonly SemaphoreSlim _signal = new(0);
+    private SyncAgent? _agent;
+    private DevPod? _pod;
+
+    private sealed class Mapping(SyncPath path, SyncFilter filter)
+    {
+        public SyncPath Path { get; } = path;
+        public SyncFilter Filter { get; } = filter;
+        public ConcurrentDictionary<string, byte> Dirty { get; } = new(StringComparer.Ordinal);
+        /// <summary>What the container holds, by content hash, as far as this session knows.</summary>
+        public Dictionary<string, string> Remote { get; set; } = new(StringComparer.Ordinal);
+        public ChangeWatcher? Watcher { get; set; }
+    }
+
+    public SyncSession(KubeTarget target, ServiceConfig service, DevModeController controller, string sessionId,
+        SyncOptions options, ILogSink log, Action<DevSyncReport> report)
+    {
+        _target = target;
+        _service = service;
+        _config = service.Sync ?? throw new ArgumentException($"service {service.Name} has no sync section", nameof(service));
+        _controller = controller;
+        _sessionId = sessionId;
+        _options = options;
+        _log = log;
+        _report = report;
+        _mappings = _config.Paths.Select(p => new Mapping(p, SyncFilter.For(p, _config, FindProjectRoot(p.From)))).ToArray();
+    }
+
+    public string? Pod => _pod?.Name;
+    public bool Watching => _mappings.Any(m => m.Watcher is not null);
+
+    /// <summary>Connects to the dev pod and makes the container match the local folders.</summary>
+    public async Task<DevSyncReport> SyncAllAsync(SyncKind kind, CancellationToken ct)
+    {
+        await EnsureAgentAsync(ct).ConfigureAwait(false);
+        var stopwatch = Stopwatch.StartNew();
+        int sent = 0, deleted = 0;
+        long bytes = 0;
+        var paths = new List<string>();
+        foreach (var m in _mappings)
+        {
+            var local = LocalTree.Scan(m.Path.From, m.Filter, Warn);
+            var remote = await _agent!.ListAsync(m.Path.To, ct).ConfigureAwait(false);
+            var send = new List<LocalEntry>();
+            var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var entry in local.Values)
+            {
+                switch (entry.Kind)
+                {
+                    case EntryKind.File:
+                        var hash = LocalTree.Hash(Full(m, entry.Path));
+                        hashes[entry.Path] = hash;
+                        if (!remote.FileHashes.TryGetValue(entry.Path, out var theirs) || theirs != hash) send.Add(entry);
+                        break;
+                    case EntryKind.Symlink:
+                        if (!remote.Links.Contains(entry.Path)) send.Add(entry);
+                        break;
+                    case EntryKind.Directory:
+                        if (!remote.Directories.Contains(entry.Path)) send.Add(entry);
+                        break;
+                }
+            }
+            // Remote leftovers in scope go; excluded remote files (caches, uploads) are not ours to touch.
+            var gone = remote.FileHashes.Keys.Where(p => !local.ContainsKey(p) && !m.Filter.IsExcluded(p, false))
+                .Concat(remote.Links.Where(p => !local.ContainsKey(p) && !m.Filter.IsExcluded(p, false)))
+                .Concat(remote.Directories.Where(p => !local.ContainsKey(p) && !m.Filter.IsExcluded(p, true)))
+                .Where(LocalTree.IsSafeName)
+                .ToList();
+            gone = gone.Where(p => !gone.Any(parent => p.StartsWith(parent + "/", StringComparison.Ordinal))).ToList();
+
+            var (s, d, b) = await ApplyAsync(m, send, gone, compress: true, ct).ConfigureAwait(false);
+            sent += s; deleted += d; bytes += b;
+            paths.AddRange(send.Where(e => e.Kind == EntryKind.File).Select(e => e.Path));
+            m.Remote = hashes;
+        }
+        var report = new DevSyncReport(_service.Name, _pod!.Name, kind, sent, deleted, bytes, stopwatch.Elapsed, paths, null, DateTimeOffset.Now);
+        _report(report);
+        return report;
+    }
+
+    /// <summary>Watches the local folders and syncs every change until cancelled.</summary>
+    public async Task WatchAsync(CancellationToken ct)
+    {
+        foreach (var m in _mappings)
+        {
+            var mapping = m;
+            m.Watcher = new ChangeWatcher(m.Path.From, m.Filter, _options.Poll, _options.PollInterval ?? TimeSpan.FromMilliseconds(500),
+                path => { mapping.Dirty[path] = 0; _signal.Release(); },
+                () => { mapping.Dirty["."] = 0; _signal.Release(); });
+        }
+        var debounce = TimeSpan.FromMilliseconds(_config.DebounceMs);
+        while (!ct.IsCancellationRequested)
+        {
+            await _signal.WaitAsync(ct).ConfigureAwait(false);
+            // Quiet period: editors write a file in several steps; cap so a busy tree still syncs.
+            var started = Stopwatch.StartNew();
+            while (started.Elapsed < TimeSpan.FromSeconds(1) && await _signal.WaitAsync(debounce, ct).ConfigureAwait(false)) { }
+            while (_signal.CurrentCount > 0) _signal.Wait(0, CancellationToken.None);
+            await SyncChangesWithRetryAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SyncChangesWithRetryAsync(CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                if (_agent is null || _agent.Closed.IsCompleted)
+                {
+                    await ReconnectAsync(ct).ConfigureAwait(false);
+                    return;
+                }
+                await SyncChangesAsync(ct).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && IsTransient(e))
+            {
+                Warn($"sync interrupted ({e.Message}); retrying in {delay.TotalSeconds:0.#}s, pending changes are kept");
+                await DropAgentAsync().ConfigureAwait(false);
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+    }
+
+    /// <summary>A new pod or a new channel: compare everything again, which covers all pending changes.</summary>
+    private async Task ReconnectAsync(CancellationToken ct)
+    {
+        var pending = _mappings.ToDictionary(m => m, m => m.Dirty.Keys.ToList());
+        await SyncAllAsync(SyncKind.Resync, ct).ConfigureAwait(false);
+        foreach (var (m, paths) in pending)
+            foreach (var p in paths) m.Dirty.TryRemove(p, out _);
+    }
+
+    private async Task SyncChangesAsync(CancellationToken ct)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        int sent = 0, deleted = 0;
+        long bytes = 0;
+        var changed = new List<(Mapping Mapping, string Path)>();
+        foreach (var m in _mappings)
+        {
+            var batch = m.Dirty.Keys.ToList();
+            if (batch.Count == 0) continue;
+            if (batch.Contains("."))
+            {
+                // Events were lost: only a full compare is safe.
+                foreach (var p in batch) m.Dirty.TryRemove(p, out _);
+                await SyncAllAsync(SyncKind.Resync, ct).ConfigureAwait(false);
+                return;
+            }
+            var send = new Dictionary<string, LocalEntry>(StringComparer.Ordinal);
+            var gone = new List<string>();
+            var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var path in batch)
+            {
+                if (!LocalTree.IsSafeName(path)) continue;
+                var entry = LocalTree.Stat(m.Path.From, path, m.Filter, Warn);
+                if (entry is null)
+                {
+                    if (!m.Filter.IsExcluded(path, false) && !m.Filter.IsExcluded(path, true)) gone.Add(path);
+                    continue;
+                }
+                if (entry.Kind == EntryKind.Directory)
+                {
+                    // A new or renamed folder arrives with everything in it.
+                    send[entry.Path] = entry;
+                    foreach (var (rel, child) in LocalTree.Scan(Full(m, entry.Path), m.Filter, Warn))
+                        send[entry.Path + "/" + rel] = child with { Path = entry.Path + "/" + rel };
+                }
+                else send[entry.Path] = entry;
+            }
+            // Editors fire several events per save: skip files whose content the container already has.
+            foreach (var entry in send.Values.Where(e => e.Kind == EntryKind.File).ToList())
+            {
+                string hash;
+                try { hash = LocalTree.Hash(Full(m, entry.Path)); }
+                catch (FileNotFoundException) { send.Remove(entry.Path); gone.Add(entry.Path); continue; }
+                if (m.Remote.TryGetValue(entry.Path, out var known) && known == hash) send.Remove(entry.Path);
+                else hashes[entry.Path] = hash;
+            }
+            var (s, d, b) = await ApplyAsync(m, send.Values.ToList(), gone, compress: send.Values.Sum(e => e.Size) > 1 << 20, ct).ConfigureAwait(false);
+            foreach (var p in batch) m.Dirty.TryRemove(p, out _);
+            foreach (var (p, h) in hashes) m.Remote[p] = h;
+            foreach (var p in gone) m.Remote.Remove(p);
+            sent += s; deleted += d; bytes += b;
+            changed.AddRange(send.Keys.Concat(gone).Select(p => (m, p)));
+        }
+        if (changed.Count == 0) return;
+        var action = await RunOnChangeAsync(changed, ct).ConfigureAwait(false);
+        _report(new DevSyncReport(_service.Name, _pod!.Name, SyncKind.Change, sent, deleted, bytes, stopwatch.Elapsed,
+            changed.Select(c => c.Path).ToList(), action, DateTimeOffset.Now));
+    }
+
+    private async Task<(int Sent, int Deleted, long Bytes)> ApplyAsync(Mapping m, List<LocalEntry> send, List<string> gone, bool compress, CancellationToken ct)
+    {
+        long bytes = 0;
+        if (gone.Count > 0)
+        {
+            var status = await _agent!.DeleteAsync(m.Path.To, gone, ct).ConfigureAwait(false);
+            if (status != 0) Warn($"removing {gone.Count} path(s) under {m.Path.To} failed (status {status})");
+        }
+        if (send.Count > 0)
+        {
+            using var batch = TarBatch.Build(m.Path.From, send, compress);
+            bytes = batch.Length;
+            var status = await _agent!.SendTarAsync(m.Path.To, batch, ct).ConfigureAwait(false);
+            if (status != 0)
+                throw new Exec.ExecException($"extracting {send.Count} file(s) into {_pod!.Name}:{m.Path.To} failed (tar status {status}); see the sync log lines above", status);
+        }
+        return (send.Count(e => e.Kind != EntryKind.Directory), gone.Count, bytes);
+    }
+
+    /// <summary>First matching rule per changed file; one restart and each command at most once per batch.</summary>
+    private async Task<string?> RunOnChangeAsync(List<(Mapping Mapping, string Path)> changed, CancellationToken ct)
+    {
+        if (_config.OnChange.Count == 0) return null;
+        var matchers = _config.OnChange.Select(r => (Rule: r, Rules: IgnoreRules.Parse([r.Match]))).ToList();
+        var restart = false;
+        var commands = new List<(SyncRule Rule, string Dir)>();
+        foreach (var (m, path) in changed)
+        {
+            var rule = matchers.FirstOrDefault(x => x.Rules.IsIgnored(path, false)).Rule;
+            if (rule is null) continue;
+            if (rule.Action == SyncAction.Restart) restart = true;
+            else if (rule.Action == SyncAction.Run && !commands.Any(c => c.Rule == rule)) commands.Add((rule, m.Path.To));
+        }
+        var done = new List<string>();
+        foreach (var (rule, dir) in commands)
+        {
+            var status = await _agent!.RunAsync(dir, rule.Command!.ToString(), ct).ConfigureAwait(false);
+            done.Add($"run '{rule.Command}' (exit {status})");
+        }
+        if (restart)
+        {
+            var status = await _agent!.RestartAsync(ct).ConfigureAwait(false);
+            done.Add(status == 0 ? "restart" : $"restart failed (status {status})");
+        }
+        return done.Count == 0 ? null : string.Join("; ", done);
+    }
+
+    private async Task EnsureAgentAsync(CancellationToken ct)
+    {
+        if (_agent is not null && !_agent.Closed.IsCompleted) return;
+        await DropAgentAsync().ConfigureAwait(false);
+        _pod = await _controller.FindDevPodAsync(_sessionId, ct).ConfigureAwait(false)
+            ?? throw new IOException($"no ready dev pod of {_service.Workload} yet");
+        _agent = await SyncAgent.StartAsync(_target, _pod, line => Log("stderr", line), ct).ConfigureAwait(false);
+        Log("stdout", $"sync channel open to {_pod.Name}");
+    }
+
+    private async Task DropAgentAsync()
+    {
+        var agent = Interlocked.Exchange(ref _agent, null);
+        if (agent is not null) await agent.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static bool IsTransient(Exception e) =>
+        e is IOException or Exec.ExecException or HttpRequestException or System.Net.WebSockets.WebSocketException
+            or KubeApiException or ObjectDisposedException or k8s.Autorest.HttpOperationException
+        || (e is OperationCanceledException && e.InnerException is TimeoutException);
+
+    private static string Full(Mapping m, string relative) => System.IO.Path.Combine(m.Path.From, relative.Replace('/', System.IO.Path.DirectorySeparatorChar));
+
+    private static string FindProjectRoot(string from)
+    {
+        for (var dir = new DirectoryInfo(from); dir is not null; dir = dir.Parent)
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, ConfigLoader.FileName))) return dir.FullName;
+        return from;
+    }
+
+    private void Warn(string message) => Log("warning", message);
+
+    private void Log(string stream, string message) =>
+        _log.Write(new DevLogRecord(DateTimeOffset.Now, _service.Name, _pod?.Name, null, stream, message, LogSource.Sync));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var m in _mappings) m.Watcher?.Dispose();
+        await DropAgentAsync().ConfigureAwait(false);
+        _signal.Dispose();
+    }
+}
