@@ -17,6 +17,11 @@
         'Get-DevService'
         'Deploy-DevProject'
         'Test-DevEnvironment'
+        'Start-DevService'
+        'Stop-DevService'
+        'Get-DevSession'
+        'Sync-DevService'
+        'Watch-DevLog'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

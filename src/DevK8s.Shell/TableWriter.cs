@@ -17,6 +17,8 @@ internal sealed class TableWriter(TextWriter writer)
         ["DevK8s.DevService"] = ["Name", "Mode", "Strategy", "Ready", "Owner", "Workload", "Container", "Image"],
         ["DevK8s.DevApplyResult"] = ["Kind", "Name", "Namespace", "Action", "Source"],
         ["DevK8s.DevCheck"] = ["Name", "Status", "Detail", "Fix"],
+        ["DevK8s.DevSession"] = ["Service", "Strategy", "State", "Pod", "Owner", "StartedAt"],
+        ["DevK8s.DevSyncResult"] = ["Service", "Kind", "FilesSent", "FilesDeleted", "Bytes", "Duration", "Action"],
     };
 
     public void Write(PSObject item)

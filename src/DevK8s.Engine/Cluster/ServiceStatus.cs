@@ -43,4 +43,20 @@ public static class ServiceStatusReader
                 container?.Name ?? service.Container, container?.Image, w.Ready, w.Desired, session);
         }).ToList();
     }
+
+    /// <summary>The workload's pod selector as a label selector string, or null when it does not exist.</summary>
+    public static async Task<string?> LabelSelectorAsync(KubeTarget target, ServiceConfig service, CancellationToken ct)
+    {
+        try
+        {
+            var selector = service.Workload.Kind == "statefulset"
+                ? (await target.Client.AppsV1.ReadNamespacedStatefulSetAsync(service.Workload.Name, target.Namespace, cancellationToken: ct).ConfigureAwait(false)).Spec.Selector
+                : (await target.Client.AppsV1.ReadNamespacedDeploymentAsync(service.Workload.Name, target.Namespace, cancellationToken: ct).ConfigureAwait(false)).Spec.Selector;
+            return string.Join(',', (selector.MatchLabels ?? new Dictionary<string, string>()).Select(kv => $"{kv.Key}={kv.Value}"));
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
 }

@@ -25,12 +25,36 @@ public abstract class DevCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _stop.Cancel();
 
-    /// <summary>Runs engine work off the pipeline thread and waits for it; Ctrl+C stops the pipeline.</summary>
+    private readonly System.Collections.Concurrent.BlockingCollection<Action> _pipelineActions = new();
+
+    /// <summary>Queues work for the pipeline thread (WriteProgress, WriteVerbose…), run while Await waits.</summary>
+    protected void OnPipelineThread(Action action) => _pipelineActions.Add(action);
+
+    /// <summary>Progress reports from engine threads, shown as this cmdlet's progress bar.</summary>
+    protected IProgress<string> ProgressFor(int id, string activity) => new ProgressRelay(this, id, activity);
+
+    private sealed class ProgressRelay(DevCmdlet cmdlet, int id, string activity) : IProgress<string>
+    {
+        public void Report(string value) => cmdlet.OnPipelineThread(() =>
+        {
+            cmdlet.WriteProgress(new ProgressRecord(id, activity, value));
+            cmdlet.WriteVerbose(value);
+        });
+    }
+
+    /// <summary>
+    /// Runs engine work off the pipeline thread and waits for it, running queued pipeline-thread
+    /// actions meanwhile. On Ctrl+C the work is cancelled and still awaited (so the engine can
+    /// undo a half-done change) before the pipeline stops.
+    /// </summary>
     protected T Await<T>(Func<CancellationToken, Task<T>> work)
     {
         var task = Task.Run(() => work(_stop.Token));
         try
         {
+            while (!task.IsCompleted)
+                if (_pipelineActions.TryTake(out var action, 50)) action();
+            while (_pipelineActions.TryTake(out var pending)) pending();
             return task.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -59,6 +83,7 @@ public abstract class DevCmdlet : PSCmdlet, IDisposable
     public void Dispose()
     {
         _stop.Dispose();
+        _pipelineActions.Dispose();
         GC.SuppressFinalize(this);
     }
 }

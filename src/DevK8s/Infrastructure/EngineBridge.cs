@@ -63,4 +63,15 @@ internal static class EngineBridge
         };
         return Errors.Create(wrapped, id, category, target, action);
     }
+
+    /// <summary>Dev-mode failures with their own ids; anything else is a cluster error.</summary>
+    public static ErrorRecord DevModeError(Exception e, object? target) => e switch
+    {
+        Engine.DevMode.DevModeOwnedException owned => Errors.Create(owned, "DevModeOwned", ErrorCategory.ResourceBusy, target,
+            $"Ask {owned.Owner} to run Stop-DevService, or add -Force to take the session over."),
+        Engine.DevMode.DevModeException dm => Errors.Create(dm, "DevModeFailed", ErrorCategory.InvalidOperation, target, dm.RecommendedAction),
+        Engine.Exec.ExecException ex => Errors.Create(ex, "ExecFailed", ErrorCategory.ConnectionError, target,
+            "Check that the dev pod runs (Get-DevService) and that its image has sh and tar."),
+        _ => ClusterError(e, "ClusterCallFailed", target),
+    };
 }

@@ -1,6 +1,8 @@
 using DevK8s.Engine.Cluster;
 using DevK8s.Engine.Config;
+using DevK8s.Engine.DevMode;
 using DevK8s.Engine.Doctor;
+using DevK8s.Engine.Sync;
 
 namespace DevK8s.Infrastructure;
 
@@ -59,5 +61,47 @@ internal static class Mapper
         Status = (DevCheckStatus)(int)c.Status,
         Detail = c.Detail,
         Fix = c.Fix,
+    };
+
+    public static DevSyncResult ToOutput(DevSyncReport r) => new()
+    {
+        Service = r.Service,
+        Pod = r.Pod,
+        Kind = (DevSyncKind)(int)r.Kind,
+        FilesSent = r.FilesSent,
+        FilesDeleted = r.FilesDeleted,
+        Bytes = r.BytesSent,
+        Duration = r.Duration,
+        Paths = r.Paths.ToArray(),
+        Action = r.Action,
+        Time = r.Time,
+    };
+
+    public static DevSession ToOutput(Engine.DevMode.DevSession s) => new()
+    {
+        Service = s.Service.Name,
+        Strategy = Enum.Parse<DevStrategy>(s.Record.Strategy, ignoreCase: true),
+        Namespace = s.Target.Namespace,
+        Context = s.Target.Context,
+        Workload = s.Service.Workload.ToString(),
+        Pod = s.Pod,
+        State = (DevSessionState)(int)s.State,
+        StartedAt = s.Record.StartedAt,
+        Owner = s.Record.Owner,
+        SessionId = s.Record.SessionId,
+        LastSync = s.LastSync is null ? null : ToOutput(s.LastSync),
+        Error = s.Failure?.Message,
+        ProjectPath = s.Project.FilePath,
+    };
+
+    public static DevLogRecord ToOutput(Engine.Logs.DevLogRecord r) => new()
+    {
+        Time = r.Time,
+        Service = r.Service,
+        Pod = r.Pod,
+        Container = r.Container,
+        Stream = r.Stream,
+        Message = r.Message,
+        Source = (DevLogSource)(int)r.Source,
     };
 }

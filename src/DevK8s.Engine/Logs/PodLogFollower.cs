@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using DevK8s.Engine.Cluster;
+using k8s;
+using k8s.Models;
+
+namespace DevK8s.Engine.Logs;
+
+/// <summary>
+/// Follows the logs of every container of every pod matching a selector: pods that appear later,
+/// and containers that restart (each new instance is followed from where the last one ended).
+/// The connection's HTTP timeout is infinite (KubeTarget), so follows outlive the client's 100 s default.
+/// </summary>
+public sealed class PodLogFollower(KubeTarget target, string service, string labelSelector, ILogSink sink, int? tail, DateTimeOffset? since)
+{
+    private readonly ConcurrentDictionary<(string Pod, string Container), Task> _following = new();
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var pods = await target.Client.CoreV1.ListNamespacedPodAsync(target.Namespace, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false);
+                foreach (var pod in pods.Items)
+                    foreach (var status in pod.Status?.ContainerStatuses ?? [])
+                    {
+                        var key = (pod.Metadata.Name, status.Name);
+                        var followed = _following.TryGetValue(key, out var running);
+                        if (followed && !running!.IsCompleted) continue;
+                        // A running container (again, after a restart) is followed; a stopped one once.
+                        if (status.State?.Running is null && (followed || status.State?.Terminated is null)) continue;
+                        _following[key] = FollowAsync(pod.Metadata.Name, status.Name, ct);
+                    }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                sink.Write(new DevLogRecord(DateTimeOffset.Now, service, null, null, "warning", $"listing pods failed: {KubeApiException.Wrap(e).Message}; retrying", LogSource.Sync));
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+        }
+    }
+
+    private readonly ConcurrentDictionary<(string, string), DateTimeOffset> _lastSeen = new();
+
+    private async Task FollowAsync(string pod, string container, CancellationToken ct)
+    {
+        var key = (pod, container);
+        var resumeAt = _lastSeen.TryGetValue(key, out var t) ? t : (DateTimeOffset?)null;
+        try
+        {
+            var sinceSeconds = resumeAt is null && since is { } s ? (int?)Math.Max(1, (int)(DateTimeOffset.Now - s).TotalSeconds) : null;
+            using var response = await target.Client.CoreV1.ReadNamespacedPodLogWithHttpMessagesAsync(
+                pod, target.Namespace, container: container, follow: true, timestamps: true,
+                tailLines: resumeAt is null ? tail : null, sinceSeconds: sinceSeconds, cancellationToken: ct).ConfigureAwait(false);
+            using var reader = new StreamReader(response.Body);
+            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+            {
+                var (time, message) = Split(line);
+                // Resuming repeats the line at the resume second: skip what was already written.
+                if (resumeAt is { } r && time <= r) continue;
+                _lastSeen[key] = time;
+                sink.Write(new DevLogRecord(time, service, pod, container, "stdout", message, LogSource.Cluster));
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The pod went away or is not ready for logs yet; the next listing decides.
+        }
+    }
+
+    private static (DateTimeOffset, string) Split(string line)
+    {
+        var space = line.IndexOf(' ');
+        if (space > 0 && DateTimeOffset.TryParse(line[..space], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+            return (time, line[(space + 1)..]);
+        return (DateTimeOffset.Now, line);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Management.Automation;
+using DevK8s.Engine.Config;
+using DevK8s.Engine.DevMode;
+using DevK8s.Engine.Sync;
+using DevK8s.Infrastructure;
+
+namespace DevK8s.Cmdlets;
+
+/// <summary>Puts services into dev mode; returns once each is live, syncing goes on in the background.</summary>
+[Cmdlet(VerbsLifecycle.Start, "DevService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(DevSession), typeof(DevSyncResult))]
+public sealed class StartDevServiceCommand : ServiceCmdlet
+{
+    /// <summary>The dev loop to use; default: the service's strategy in devk8s.yaml.</summary>
+    [Parameter]
+    public DevStrategy? Strategy { get; set; }
+
+    /// <summary>Take over a service someone else has in dev mode.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Also write the DevSyncResult of the initial sync.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>Poll for file changes instead of native events (WSL, network drives).</summary>
+    [Parameter]
+    public SwitchParameter Poll { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var project = LoadProject();
+        if (Names.Count == 0)
+            ThrowTerminatingError(Errors.Create("Name which service(s) to put into dev mode.", "NameRequired", ErrorCategory.InvalidArgument, null,
+                $"Start-DevService <name>; configured: {string.Join(", ", project.Services.Select(s => s.Name))}."));
+        var services = SelectServices(project, allWhenEmpty: false);
+        for (var i = 0; i < services.Count; i++)
+            StartOne(project, services[i], i);
+    }
+
+    private void StartOne(ProjectConfig project, ServiceConfig service, int index)
+    {
+        var strategy = Strategy is { } chosen ? (Strategy)(int)chosen : service.DefaultStrategy;
+        if (strategy is null)
+        {
+            WriteError(Errors.Create($"{service.Name} configures no strategy in {project.FilePath}.", "NoStrategy", ErrorCategory.InvalidData, service.Name,
+                "Add a sync (or image, binary, intercept) section for it, or pass -Strategy."));
+            return;
+        }
+        var target = EngineBridge.Connect(this, project);
+        var owned = false;
+        try
+        {
+            if (!ShouldProcess($"{service.Name} ({service.Workload} in {target.Context}/{target.Namespace})", $"Enter dev mode ({strategy})"))
+                return;
+            var progress = ProgressFor(index + 1, $"Start-DevService {service.Name}");
+            var session = Await(ct => DevSessions.StartAsync(target, project, service, strategy.Value, Force, new SyncOptions(Poll), progress, ct));
+            owned = true;
+            WriteProgress(new ProgressRecord(index + 1, $"Start-DevService {service.Name}", "live") { RecordType = ProgressRecordType.Completed });
+            WriteObject(Mapper.ToOutput(session));
+            if (PassThru && session.LastSync is { } sync) WriteObject(Mapper.ToOutput(sync));
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteError(EngineBridge.DevModeError(e, service.Name));
+        }
+        finally
+        {
+            // A live session owns its connection; otherwise it is ours to close.
+            if (!owned) target.Dispose();
+        }
+    }
+}
