@@ -29,6 +29,7 @@ public sealed class SyncAgent : IAsyncDisposable
             H) if [ -d "$arg" ]; then cd "$arg" && { find . -type f -exec md5sum {} + ; find . -type l | while IFS= read -r p; do echo "l $p"; done; find . -mindepth 1 -type d | while IFS= read -r p; do echo "d $p"; done; } </dev/null; s=$?; cd /; else s=0; fi ;;
             X) head -c "$len" > "$d/cmd"; ( cd "$arg" 2>/dev/null; sh "$d/cmd" ) </dev/null 1>&2; s=$? ;;
             R) if [ -f "$d/pid" ]; then kill "$(cat "$d/pid")" </dev/null; s=$?; else s=3; fi ;;
+            P) s=0 ;;
             Q) echo "ok $seq 0"; exit 0 ;;
             *) s=2 ;;
           esac
@@ -36,19 +37,26 @@ public sealed class SyncAgent : IAsyncDisposable
         done
         """;
 
-    private readonly ExecChannel _channel;
+    private readonly Stream _stdin;
     private readonly StreamReader _stdout;
+    private readonly IAsyncDisposable? _channel;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _seq;
 
     public string Pod { get; }
-    public Task Closed => _channel.Closed;
+    public Task Closed { get; }
 
-    private SyncAgent(ExecChannel channel, string pod)
+    /// <summary>The agent's script: run it with sh -c, then speak to its stdin and stdout.</summary>
+    public static string ShellScript => Script;
+
+    /// <summary>An agent over any pair of streams (an exec channel, or a local sh in tests).</summary>
+    public SyncAgent(Stream stdin, Stream stdout, Task closed, string pod, IAsyncDisposable? owner = null)
     {
-        _channel = channel;
+        _stdin = stdin;
+        _stdout = new StreamReader(stdout, Encoding.UTF8);
+        Closed = closed;
         Pod = pod;
-        _stdout = new StreamReader(channel.Stdout, Encoding.UTF8);
+        _channel = owner;
     }
 
     /// <summary>Opens the agent in the dev pod; its stderr (tar errors, hook output) goes to <paramref name="stderr"/>.</summary>
@@ -61,9 +69,9 @@ public sealed class SyncAgent : IAsyncDisposable
             try { while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line) stderr(line); }
             catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.WebSockets.WebSocketException) { }
         }, CancellationToken.None);
-        var agent = new SyncAgent(channel, pod.Name);
+        var agent = new SyncAgent(channel.Stdin, channel.Stdout, channel.Closed, pod.Name, channel);
         // A round trip proves the shell loop runs before anything depends on it.
-        await agent.RequestAsync('R', "", ReadOnlyMemory<byte>.Empty, null, ct).ConfigureAwait(false);
+        await agent.PingAsync(ct).ConfigureAwait(false);
         return agent;
     }
 
@@ -88,6 +96,8 @@ public sealed class SyncAgent : IAsyncDisposable
         return tree;
     }
 
+    public Task<int> PingAsync(CancellationToken ct) => RequestAsync('P', "", ReadOnlyMemory<byte>.Empty, null, ct);
+
     /// <summary>Kills the supervised process; the supervisor starts it again.</summary>
     public Task<int> RestartAsync(CancellationToken ct) => RequestAsync('R', "", ReadOnlyMemory<byte>.Empty, null, ct);
 
@@ -111,14 +121,14 @@ public sealed class SyncAgent : IAsyncDisposable
                 var frame = new byte[header.Length + length];
                 header.CopyTo(frame, 0);
                 small.ReadExactly(frame, header.Length, (int)length);
-                await _channel.Stdin.WriteAsync(frame, ct).ConfigureAwait(false);
+                await _stdin.WriteAsync(frame, ct).ConfigureAwait(false);
             }
             else
             {
-                await _channel.Stdin.WriteAsync(header, ct).ConfigureAwait(false);
-                await payload.CopyToAsync(_channel.Stdin, 1 << 16, ct).ConfigureAwait(false);
+                await _stdin.WriteAsync(header, ct).ConfigureAwait(false);
+                await payload.CopyToAsync(_stdin, 1 << 16, ct).ConfigureAwait(false);
             }
-            await _channel.Stdin.FlushAsync(ct).ConfigureAwait(false);
+            await _stdin.FlushAsync(ct).ConfigureAwait(false);
             var ack = $"ok {seq} ";
             while (true)
             {
@@ -139,10 +149,10 @@ public sealed class SyncAgent : IAsyncDisposable
         try
         {
             using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            if (!_channel.Closed.IsCompleted) await RequestAsync('Q', "", ReadOnlyMemory<byte>.Empty, null, quick.Token).ConfigureAwait(false);
+            if (!Closed.IsCompleted) await RequestAsync('Q', "", ReadOnlyMemory<byte>.Empty, null, quick.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or System.Net.WebSockets.WebSocketException) { }
-        await _channel.DisposeAsync().ConfigureAwait(false);
+        if (_channel is not null) await _channel.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
     }
 }

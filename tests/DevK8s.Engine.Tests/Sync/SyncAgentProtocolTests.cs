@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using DevK8s.Engine.Sync;
+using Xunit;
+
+namespace DevK8s.Engine.Tests.Sync;
+
+/// <summary>
+/// The agent's shell script, run locally under GNU coreutils and under busybox (what slim images
+/// ship), speaking the same length-framed protocol the exec channel carries.
+/// </summary>
+public class SyncAgentProtocolTests : IDisposable
+{
+    private readonly string _local = Directory.CreateTempSubdirectory("devk8s-agent-local-").FullName;
+    private readonly string _remote = Directory.CreateTempSubdirectory("devk8s-agent-remote-").FullName;
+    private readonly List<Process> _started = [];
+
+    public void Dispose()
+    {
+        foreach (var p in _started) { try { if (!p.HasExited) p.Kill(); } catch (InvalidOperationException) { } p.Dispose(); }
+        Directory.Delete(_local, true);
+        Directory.Delete(_remote, true);
+    }
+
+    public static TheoryData<string> Toolsets => new() { "gnu", "busybox" };
+
+    private SyncAgent Start(string toolset)
+    {
+        var info = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (toolset == "busybox")
+        {
+            Assert.True(File.Exists("/bin/busybox"), "busybox-static is installed by tests/cluster/up; run it first");
+            var bin = Directory.CreateTempSubdirectory("devk8s-busybox-").FullName;
+            foreach (var applet in new[] { "sh", "tar", "head", "find", "md5sum", "gzip", "mkdir", "rm", "cat", "kill", "echo", "test", "[" })
+                File.CreateSymbolicLink(Path.Combine(bin, applet), "/bin/busybox");
+            info = new ProcessStartInfo(Path.Combine(bin, "sh")) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            info.Environment["PATH"] = bin;
+        }
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(SyncAgent.ShellScript);
+        var process = Process.Start(info)!;
+        _started.Add(process);
+        _ = process.StandardError.ReadToEndAsync();
+        return new SyncAgent(process.StandardInput.BaseStream, process.StandardOutput.BaseStream, process.WaitForExitAsync(), "local");
+    }
+
+    private void Local(string rel, string text)
+    {
+        var path = Path.Combine(_local, rel);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private static IReadOnlyCollection<LocalEntry> Entries(string root) =>
+        LocalTree.Scan(root, new SyncFilter(root, [], false, root)).Values.ToList();
+
+    [Theory]
+    [MemberData(nameof(Toolsets))]
+    public async Task Tar_batches_extract_plain_and_compressed_with_odd_names(string toolset)
+    {
+        await using var agent = Start(toolset);
+        Local("a.txt", "alpha\n");
+        Local("dir with space/ü ñ.txt", "unicode\n");
+        Local("deep/er/empty.txt", "");
+        Directory.CreateDirectory(Path.Combine(_local, "emptydir"));
+        Local(new string('x', 120) + "/" + new string('y', 120) + ".txt", "long\n");
+        foreach (var compress in new[] { false, true })
+        {
+            using var batch = TarBatch.Build(_local, Entries(_local), compress);
+            Assert.Equal(0, await agent.SendTarAsync(Path.Combine(_remote, compress ? "z" : "t"), batch, default));
+            var target = Path.Combine(_remote, compress ? "z" : "t");
+            Assert.Equal("alpha\n", File.ReadAllText(Path.Combine(target, "a.txt")));
+            Assert.Equal("unicode\n", File.ReadAllText(Path.Combine(target, "dir with space", "ü ñ.txt")));
+            Assert.Equal(0, new FileInfo(Path.Combine(target, "deep/er/empty.txt")).Length);
+            Assert.True(Directory.Exists(Path.Combine(target, "emptydir")));
+            Assert.Equal("long\n", File.ReadAllText(Path.Combine(target, new string('x', 120), new string('y', 120) + ".txt")));
+        }
+        // The stream stays in step after each request.
+        Assert.Equal(0, await agent.PingAsync(default));
+    }
+
+    [Theory]
+    [MemberData(nameof(Toolsets))]
+    public async Task Listing_hashes_match_local_hashes_and_deletes_stay_inside_the_target(string toolset)
+    {
+        await using var agent = Start(toolset);
+        Local("keep.txt", "k\n");
+        Local("sub/gone.txt", "g\n");
+        Local("sub/other.txt", "o\n");
+        using (var batch = TarBatch.Build(_local, Entries(_local), compress: true))
+            await agent.SendTarAsync(Path.Combine(_remote, "app"), batch, default);
+        File.WriteAllText(Path.Combine(_remote, "outside.txt"), "must survive");
+
+        var tree = await agent.ListAsync(Path.Combine(_remote, "app"), default);
+        Assert.Equal(LocalTree.Hash(Path.Combine(_local, "keep.txt")), tree.FileHashes["keep.txt"]);
+        Assert.Equal(new[] { "keep.txt", "sub/gone.txt", "sub/other.txt" }, tree.FileHashes.Keys.Order());
+        Assert.Contains("sub", tree.Directories);
+
+        Assert.Equal(0, await agent.DeleteAsync(Path.Combine(_remote, "app"), ["sub/gone.txt", "not-there.txt"], default));
+        Assert.False(File.Exists(Path.Combine(_remote, "app/sub/gone.txt")));
+        Assert.True(File.Exists(Path.Combine(_remote, "app/sub/other.txt")));
+        Assert.True(File.Exists(Path.Combine(_remote, "outside.txt")));
+        await Assert.ThrowsAsync<ArgumentException>(() => agent.DeleteAsync(Path.Combine(_remote, "app"), ["../outside.txt"], default));
+        Assert.True(File.Exists(Path.Combine(_remote, "outside.txt")));
+        var empty = await agent.ListAsync(Path.Combine(_remote, "missing"), default);
+        Assert.Empty(empty.FileHashes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Toolsets))]
+    public async Task A_failing_step_consumes_its_payload_and_reports_its_status(string toolset)
+    {
+        await using var agent = Start(toolset);
+        Local("a.txt", "a\n");
+        File.WriteAllText(Path.Combine(_remote, "blocker"), "a file where a folder should be");
+        using (var batch = TarBatch.Build(_local, Entries(_local), compress: false))
+            Assert.NotEqual(0, await agent.SendTarAsync(Path.Combine(_remote, "blocker"), batch, default));
+        Assert.Equal(0, await agent.PingAsync(default));
+        Assert.Equal(7, await agent.RunAsync(_remote, "echo hook > hook.out; exit 7", default));
+        Assert.Equal("hook\n", File.ReadAllText(Path.Combine(_remote, "hook.out")));
+        Assert.Equal(3, await agent.RestartAsync(default)); // no supervised process here
+    }
+
+    [Fact]
+    public void Symlinks_inside_the_tree_are_kept_as_links_and_links_out_of_it_are_refused()
+    {
+        Local("real.txt", "r\n");
+        File.CreateSymbolicLink(Path.Combine(_local, "inside"), "real.txt");
+        File.CreateSymbolicLink(Path.Combine(_local, "outside"), "/etc/passwd");
+        File.CreateSymbolicLink(Path.Combine(_local, "escape"), "../../etc/passwd");
+        var warnings = new List<string>();
+        var entries = LocalTree.Scan(_local, new SyncFilter(_local, [], false, _local), warnings.Add);
+        Assert.Equal(EntryKind.Symlink, entries["inside"].Kind);
+        Assert.False(entries.ContainsKey("outside"));
+        Assert.False(entries.ContainsKey("escape"));
+        Assert.Equal(2, warnings.Count(w => w.Contains("points outside the synced folder")));
+    }
+}
