@@ -37,6 +37,9 @@ public sealed class DevSession : IAsyncDisposable
     public Exception? Failure { get; private set; }
     internal SyncSession? Sync { get; set; }
 
+    /// <summary>True while local changes are being watched (native events or polling).</summary>
+    public bool Watching => Sync?.Watching == true;
+
     internal void OnSync(DevSyncReport report)
     {
         LastSync = report;

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text;
+using DevK8s.Bench;
+using DevK8s.Engine.Cluster;
+using DevK8s.Engine.Config;
+using DevK8s.Engine.DevMode;
+using DevK8s.Engine.Exec;
+using DevK8s.Engine.Sync;
+using k8s;
+using k8s.Models;
+
+// bench: P1 save -> readable, P2 initial sync with one changed file, P3 memory and idle CPU.
+// Usage: dotnet run -c Release --project bench/DevK8s.Bench [-- --edits 50 --files 10000 --idle-files 100000]
+var options = Args.Parse(args);
+if (options.IdleChild is { } idleRoot) return await IdleChild.RunAsync(idleRoot, options);
+
+var kubeconfig = Environment.GetEnvironmentVariable("DEVK8S_TEST_KUBECONFIG") is { Length: > 0 } k ? k : "/var/lib/devk8s-cluster/kubeconfig";
+Environment.SetEnvironmentVariable("KUBECONFIG", kubeconfig);
+var kubectl = DevK8s.Engine.Local.ExecutableFinder.Find("kubectl");
+var work = Directory.CreateTempSubdirectory("devk8s-bench-").FullName;
+Console.Error.WriteLine($"bench: work folder {work}, kubeconfig {kubeconfig}, kubectl {kubectl ?? "not found"}");
+
+var ns = "devk8s-bench";
+using var target = KubeTarget.Open(new KubeTargetOptions(Namespace: ns));
+var project = await Setup.ProjectAsync(target, work, options.Files);
+var service = project.FindService("bench")!;
+var rows = new List<string[]>();
+
+// --- P2 first: the full initial sync is also "copy the whole tree" through DevK8s' channel ---
+var session = await DevSessions.StartAsync(target, project, service, Strategy.Sync, force: true, new SyncOptions(), null, CancellationToken.None);
+var full = session.LastSync!;
+Console.Error.WriteLine($"bench: dev mode live in {session.Pod}; initial sync {full.FilesSent} files, {full.BytesSent} bytes, {full.Duration.TotalMilliseconds:0} ms");
+
+// --- P1: save -> new bytes readable in the container ---------------------------------------
+await using (var probe = await Probe.OpenAsync(target, session.Pod!))
+{
+    var file = Path.Combine(work, "site", "d000", "f000.txt");
+    var devk8s = new List<double>();
+    for (var i = 0; i < options.Edits; i++)
+    {
+        var token = $"devk8s-edit-{i}-{Guid.NewGuid():N}";
+        devk8s.Add(await probe.TimeAsync(token, () => File.WriteAllText(file, token + "\n")));
+        await Task.Delay(100);
+    }
+    var plain = new List<double>();
+    if (kubectl is not null)
+    {
+        var scratch = Path.Combine(work, "kubectl-cp.txt");
+        for (var i = 0; i < options.Edits; i++)
+        {
+            var token = $"kubectl-edit-{i}-{Guid.NewGuid():N}";
+            File.WriteAllText(scratch, token + "\n");
+            plain.Add(await probe.TimeAsync(token, () => Run(kubectl, "--kubeconfig", kubeconfig, "cp", scratch, $"{ns}/{session.Pod}:/app/d000/f001.txt", "-c", "web")));
+        }
+    }
+    rows.Add(["P1 save → readable (1 small file, 10k-file tree)", $"DevK8s Sync ({options.Edits} edits)", Stats.Ms(Stats.Percentile(devk8s, 50)), Stats.Ms(Stats.Percentile(devk8s, 95)), "-"]);
+    if (plain.Count > 0)
+        rows.Add(["", $"kubectl cp ({options.Edits} copies)", Stats.Ms(Stats.Percentile(plain, 50)), Stats.Ms(Stats.Percentile(plain, 95)), "-"]);
+}
+
+// --- P2: start over against a container that differs in one file ------------------------------
+await session.DisposeAsync(); // local side only: the workload stays in dev mode with the synced tree
+File.AppendAllText(Path.Combine(work, "site", "d050", "f050.txt"), "one change\n");
+var stopwatch = Stopwatch.StartNew();
+var one = await DevSessions.SyncOnceAsync(target, project, service, CancellationToken.None);
+stopwatch.Stop();
+rows.Add(["P2 initial sync, 1 of 10k files differs", "DevK8s content compare", Stats.Ms(stopwatch.Elapsed.TotalMilliseconds), "-", $"{Stats.Bytes(one.BytesSent)} ({one.FilesSent} file)"]);
+rows.Add(["", "DevK8s full copy (whole tree, gzip)", Stats.Ms(full.Duration.TotalMilliseconds), "-", $"{Stats.Bytes(full.BytesSent)} ({full.FilesSent} files)"]);
+if (kubectl is not null)
+{
+    var pod = (await new DevModeController(target, service).FindDevPodAsync(session.Record.SessionId, CancellationToken.None))!.Name;
+    var copy = Stopwatch.StartNew();
+    Run(kubectl, "--kubeconfig", kubeconfig, "cp", Path.Combine(work, "site"), $"{ns}/{pod}:/tmp/kubectl-copy", "-c", "web");
+    copy.Stop();
+    var treeBytes = Directory.EnumerateFiles(Path.Combine(work, "site"), "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+    rows.Add(["", "kubectl cp -r (whole tree, tar)", Stats.Ms(copy.Elapsed.TotalMilliseconds), "-", $"≥ {Stats.Bytes(treeBytes)} (all files)"]);
+}
+
+// --- P3: a session watching a 100k-file tree, in a process of its own ------------------------
+var idle = await IdleChild.MeasureAsync(work, options);
+rows.Add([$"P3 idle session, {options.IdleFiles / 1000}k-file tree", "working set after start / CPU over 30 s idle", $"{idle.WorkingSetMb:0} MB", $"{idle.CpuPercent:0.00} % CPU", $"native events: {idle.Native}"]);
+
+await DevSessions.StopAsync(target, service, force: true, null, CancellationToken.None);
+Directory.Delete(work, recursive: true);
+
+Console.WriteLine($"DevK8s benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, Kubernetes {(await target.Client.Version.GetCodeAsync()).GitVersion} (tests/cluster)");
+Console.WriteLine();
+Console.WriteLine("| benchmark | method | p50 / time | p95 | sent |");
+Console.WriteLine("|---|---|---|---|---|");
+foreach (var r in rows) Console.WriteLine($"| {string.Join(" | ", r)} |");
+return 0;
+
+static double Run(string file, params string[] arguments)
+{
+    var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+    foreach (var a in arguments) info.ArgumentList.Add(a);
+    using var p = Process.Start(info)!;
+    var err = p.StandardError.ReadToEndAsync();
+    p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+    if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', arguments)}: {err.Result}");
+    return 0;
+}
+
+internal sealed record Args(int Edits, int Files, int IdleFiles, string? IdleChild)
+{
+    public static Args Parse(string[] args)
+    {
+        string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        return new Args(int.Parse(Value("--edits") ?? "50"), int.Parse(Value("--files") ?? "10000"), int.Parse(Value("--idle-files") ?? "100000"), Value("--idle-child"));
+    }
+}
