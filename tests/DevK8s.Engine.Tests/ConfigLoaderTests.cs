@@ -138,3 +138,15 @@ public class ConfigLoaderTests : IDisposable
         Assert.Contains("pass -Path", e.Message);
     }
 }
+
+public class SampleConfigTests
+{
+    [Fact]
+    public void The_sample_projects_config_is_valid_and_describes_every_strategy()
+    {
+        var project = ConfigLoader.Load(Path.Combine(SchemaTests.RepoRoot(), "examples", "sample", "devk8s.yaml"));
+        Assert.Equal(new[] { "catalog", "gateway", "web" }, project.Services.Select(s => s.Name));
+        Assert.Equal(Enum.GetValues<Strategy>().Order(), project.Services.SelectMany(s => s.Strategies).Distinct().Order());
+        Assert.Equal(Strategy.Sync, project.FindService("web")!.DefaultStrategy);
+    }
+}
