@@ -11,7 +11,8 @@ if (args.Length < 2 || args[0] is not ("-File" or "-Command"))
 
 var manifest = Path.Combine(RepoRoot.Find(), "DevK8s.psd1");
 var iss = InitialSessionState.CreateDefault2();
-iss.ImportPSModule(manifest);
+// DEVK8S_SHELL_NO_IMPORT=1 leaves the import to the script (bench/import-time measures it).
+if (Environment.GetEnvironmentVariable("DEVK8S_SHELL_NO_IMPORT") != "1") iss.ImportPSModule(manifest);
 using var runspace = RunspaceFactory.CreateRunspace(iss);
 runspace.Open();
 runspace.SessionStateProxy.Path.SetLocation(Environment.CurrentDirectory);
