@@ -49,6 +49,11 @@ public static class DevSessions
         try
         {
             session.Sync = new SyncSession(target, service, session.Controller, record.SessionId, syncOptions, session.Logs, session.OnSync);
+            session.Sync.ConnectionChanged += connected =>
+            {
+                if (session.State is SessionState.Live or SessionState.Reconnecting)
+                    session.State = connected ? SessionState.Live : SessionState.Reconnecting;
+            };
             progress?.Report($"{service.Name}: initial sync into {pod.Name}");
             await session.Sync.SyncAllAsync(SyncKind.Initial, ct).ConfigureAwait(false);
         }

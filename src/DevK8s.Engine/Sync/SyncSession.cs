@@ -55,6 +55,9 @@ public sealed class SyncSession : IAsyncDisposable
     }
 
     public string? Pod => _pod?.Name;
+
+    /// <summary>Raised with false when the channel to the pod is lost, true when one is open again.</summary>
+    public event Action<bool>? ConnectionChanged;
     public bool Watching => _mappings.Any(m => m.Watcher is not null);
 
     /// <summary>Connects to the dev pod and makes the container match the local folders.</summary>
@@ -113,8 +116,8 @@ public sealed class SyncSession : IAsyncDisposable
         {
             var mapping = m;
             m.Watcher = new ChangeWatcher(m.Path.From, m.Filter, _options.Poll, _options.PollInterval ?? TimeSpan.FromMilliseconds(500),
-                path => { mapping.Dirty[path] = 0; _signal.Release(); },
-                () => { mapping.Dirty["."] = 0; _signal.Release(); });
+                path => { mapping.Dirty[path] = 0; Wake(); },
+                () => { mapping.Dirty["."] = 0; Wake(); });
         }
         var debounce = TimeSpan.FromMilliseconds(_config.DebounceMs);
         while (!ct.IsCancellationRequested)
@@ -277,12 +280,22 @@ public sealed class SyncSession : IAsyncDisposable
             ?? throw new IOException($"no ready dev pod of {_service.Workload} yet");
         _agent = await SyncAgent.StartAsync(_target, _pod, line => Log("stderr", line), ct).ConfigureAwait(false);
         Log("stdout", $"sync channel open to {_pod.Name}");
+        ConnectionChanged?.Invoke(true);
+        // A replaced pod or a restarted container starts from the image: wake the watch loop so
+        // it reconnects and compares everything, even when nothing changes locally.
+        var agent = _agent;
+        _ = agent.Closed.ContinueWith(_ =>
+        {
+            if (ReferenceEquals(_agent, agent)) Wake();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task DropAgentAsync()
     {
         var agent = Interlocked.Exchange(ref _agent, null);
-        if (agent is not null) await agent.DisposeAsync().ConfigureAwait(false);
+        if (agent is null) return;
+        ConnectionChanged?.Invoke(false);
+        await agent.DisposeAsync().ConfigureAwait(false);
     }
 
     private static bool IsTransient(Exception e) =>
@@ -297,6 +310,11 @@ public sealed class SyncSession : IAsyncDisposable
         for (var dir = new DirectoryInfo(from); dir is not null; dir = dir.Parent)
             if (File.Exists(System.IO.Path.Combine(dir.FullName, ConfigLoader.FileName))) return dir.FullName;
         return from;
+    }
+
+    private void Wake()
+    {
+        try { _signal.Release(); } catch (ObjectDisposedException) { }
     }
 
     private void Warn(string message) => Log("warning", message);
