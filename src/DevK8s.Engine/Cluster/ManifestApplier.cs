@@ -60,6 +60,7 @@ public sealed class ManifestApplier(KubeTarget target)
         var (_, before) = await KubeRaw.SendAsync(target, HttpMethod.Get, path, null, null, ct).ConfigureAwait(false);
         var body = (JsonObject)obj.Body.DeepClone();
         if (ns is not null) body["metadata"]!["namespace"] = ns;
+        DefaultPortProtocols(body);
         var (_, after) = await KubeRaw.SendAsync(target, HttpMethod.Patch, $"{path}?fieldManager={FieldManager}&force=true",
             body.ToJsonString(), "application/apply-patch+yaml", ct).ConfigureAwait(false);
 
@@ -67,6 +68,31 @@ public sealed class ManifestApplier(KubeTarget target)
         var versionAfter = after?["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "";
         var action = before is null ? ApplyAction.Created : versionBefore == versionAfter ? ApplyAction.Unchanged : ApplyAction.Configured;
         return new ApplyResult(obj, ns ?? "", action, versionAfter);
+    }
+
+    /// <summary>
+    /// Server-side apply before Kubernetes 1.22 rejects a port without "protocol" ("associative list
+    /// with keys has an element that omits key field"), although the API server defaults it to TCP
+    /// anyway. Filling in that default keeps the applied object exactly what the manifest means.
+    /// </summary>
+    internal static void DefaultPortProtocols(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj.ToList())
+                {
+                    if (key == "ports" && value is JsonArray ports)
+                        foreach (var port in ports.OfType<JsonObject>())
+                            if ((port.ContainsKey("port") || port.ContainsKey("containerPort")) && !port.ContainsKey("protocol"))
+                                port["protocol"] = "TCP";
+                    DefaultPortProtocols(value);
+                }
+                break;
+            case JsonArray array:
+                foreach (var item in array) DefaultPortProtocols(item);
+                break;
+        }
     }
 
     private async Task<V1APIResource> ResolveAsync(ManifestObject obj, CancellationToken ct)
