@@ -14,7 +14,9 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
     private const string Busybox = ClusterProjectTests.Busybox;
 
     /// <summary>A project whose 'web' serves /app with busybox httpd, with probes dev mode must relax.</summary>
-    private TempProject Project(string app, string syncExtra = "", string? image = null)
+    private const string ServeApp = "mkdir -p /app && exec httpd -f -p 8080 -h /app";
+
+    private TempProject Project(string app, string syncExtra = "", string? image = null, string? command = null)
     {
         var project = new TempProject($"""
             namespace: {ns.Name}
@@ -48,21 +50,25 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
                     - name: web
                       image: {{image ?? Busybox}}
                       imagePullPolicy: Never
-                      command: [httpd, -f, -p, "8080", -h, /app]
-                      readinessProbe:
-                        tcpSocket:
-                          port: 8080
-                        periodSeconds: 1
-                      livenessProbe:
-                        tcpSocket:
-                          port: 8080
-                        periodSeconds: 5
+                      command: {{command ?? $"[sh, -c, \"{ServeApp}\"]"}}
+            {{(command is null ? Probes : "")}}
             """);
         project.Write("site/index.html", "<h1>prod</h1>\n");
         project.Write("site/js/app.js", "console.log('v1')\n");
         project.Write("site/key.secret", "TOPSECRET-never-leaves\n");
         return project;
     }
+
+    private const string Probes = """
+                  readinessProbe:
+                    tcpSocket:
+                      port: 8080
+                    periodSeconds: 1
+                  livenessProbe:
+                    tcpSocket:
+                      port: 8080
+                    periodSeconds: 5
+        """;
 
     private static PowerShellHost Deployed(TempProject project, string app, IKubernetes client, string ns)
     {
@@ -223,7 +229,7 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
         {
             var command = client.AppsV1.ReadNamespacedDeployment("web6", ns.Name).Spec.Template.Spec.Containers[0].Command;
             Assert.Equal(new[] { "/bin/sh", "-c" }, command.Take(2));
-            Assert.Equal(new[] { "httpd", "-f", "-p", "8080", "-h", "/app" }, command.Skip(4));
+            Assert.Equal(new[] { "sh", "-c", ServeApp }, command.Skip(4));
             var pid1 = (await ExecAsync(client, ns.Name, pod, "web", "cat", "/tmp/.devk8s/pid")).Trim();
             project.Write("site/app.conf", "x=1\n");
             var pid2 = await EventuallyAsync(async () => (await ExecAsync(client, ns.Name, pod, "web", "cat", "/tmp/.devk8s/pid")).Trim(), p => p != pid1 && p.Length > 0);
@@ -277,10 +283,7 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
     public void An_image_without_a_shell_is_refused_naming_the_image_and_the_Image_strategy()
     {
         var client = TestCluster.Require();
-        using var project = Project("noshell", image: "devk8s-base/pause:3.2");
-        project.Write("k8s/noshell.yaml", File.ReadAllText(project.PathOf("k8s/noshell.yaml"))
-            .Replace("command: [httpd, -f, -p, \"8080\", -h, /app]", "command: [/pause]")
-            .Replace("tcpSocket:\n                          port: 8080\n                        periodSeconds: 1", "exec:\n                          command: [/pause]\n                        periodSeconds: 100"));
+        using var project = Project("noshell", image: "devk8s-base/pause:3.2", command: "[/pause]");
         using var host = new PowerShellHost(project.Directory);
         host.Invoke("Deploy-DevProject").AssertNoErrors();
         var before = TemplateJson(client, ns.Name, "noshell");
