@@ -42,17 +42,22 @@ public sealed class PodLogFollower(KubeTarget target, string service, string lab
     }
 
     private readonly ConcurrentDictionary<(string, string), DateTimeOffset> _lastSeen = new();
+    private readonly ConcurrentDictionary<(string, string), DateTimeOffset> _firstFollowed = new();
 
     private async Task FollowAsync(string pod, string container, CancellationToken ct)
     {
         var key = (pod, container);
         var resumeAt = _lastSeen.TryGetValue(key, out var t) ? t : (DateTimeOffset?)null;
+        // -Tail and -Since apply to the first follow; a later one (the container restarted) shows
+        // everything the new instance wrote since then, minus lines already written.
+        var refollow = !_firstFollowed.TryAdd(key, DateTimeOffset.Now);
+        var from = refollow ? resumeAt ?? _firstFollowed[key] : since;
         try
         {
-            var sinceSeconds = resumeAt is null && since is { } s ? (int?)Math.Max(1, (int)(DateTimeOffset.Now - s).TotalSeconds) : null;
+            var sinceSeconds = from is { } s ? (int?)Math.Max(1, (int)Math.Ceiling((DateTimeOffset.Now - s).TotalSeconds) + 1) : null;
             using var response = await target.Client.CoreV1.ReadNamespacedPodLogWithHttpMessagesAsync(
                 pod, target.Namespace, container: container, follow: true, timestamps: true,
-                tailLines: resumeAt is null ? tail : null, sinceSeconds: sinceSeconds, cancellationToken: ct).ConfigureAwait(false);
+                tailLines: refollow ? null : tail, sinceSeconds: sinceSeconds, cancellationToken: ct).ConfigureAwait(false);
             using var reader = new StreamReader(response.Body);
             while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
             {
