@@ -73,6 +73,20 @@ public sealed class PowerShellHost : IDisposable
             ps.Streams.Information.Select(i => i.MessageData?.ToString() ?? "").ToList());
     }
 
+    /// <summary>Runs a script and presses Ctrl+C (PowerShell.Stop) after <paramref name="after"/>.</summary>
+    public (PSInvocationState State, TimeSpan StopTook) InvokeAndStop(string script, TimeSpan after)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        ps.AddScript(script);
+        var async = ps.BeginInvoke();
+        Thread.Sleep(after);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        ps.Stop();
+        try { ps.EndInvoke(async); } catch (PipelineStoppedException) { }
+        return (ps.InvocationStateInfo.State, stopwatch.Elapsed);
+    }
+
     private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

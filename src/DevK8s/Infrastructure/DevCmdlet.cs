@@ -50,17 +50,26 @@ public abstract class DevCmdlet : PSCmdlet, IDisposable
     protected T Await<T>(Func<CancellationToken, Task<T>> work)
     {
         var task = Task.Run(() => work(_stop.Token));
+        while (!task.IsCompleted)
+            if (_pipelineActions.TryTake(out var action, 50)) RunUnlessStopping(action);
+        while (_pipelineActions.TryTake(out var pending)) RunUnlessStopping(pending);
         try
         {
-            while (!task.IsCompleted)
-                if (_pipelineActions.TryTake(out var action, 50)) action();
-            while (_pipelineActions.TryTake(out var pending)) pending();
             return task.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
         }
+    }
+
+    // Once Ctrl+C is pressed every Write* throws; the engine's clean-up must still be awaited,
+    // so progress is dropped instead of letting that exception abandon the wait.
+    private void RunUnlessStopping(Action action)
+    {
+        if (_stop.IsCancellationRequested) return;
+        try { action(); }
+        catch (PipelineStoppedException) { _stop.Cancel(); }
     }
 
     protected void Await(Func<CancellationToken, Task> work) => Await<bool>(async ct => { await work(ct).ConfigureAwait(false); return true; });
