@@ -80,14 +80,14 @@ if (kubectl is not null)
 var idle = await IdleChild.MeasureAsync(work, options);
 rows.Add([$"P3 idle session, {options.IdleFiles / 1000}k-file tree", "working set after start / CPU over 30 s idle", $"{idle.WorkingSetMb:0} MB", $"{idle.CpuPercent:0.00} % CPU", $"native events: {idle.Native}"]);
 
-await DevSessions.StopAsync(target, service, force: true, null, CancellationToken.None);
-Directory.Delete(work, recursive: true);
-
 Console.WriteLine($"DevK8s benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, Kubernetes {(await target.Client.Version.GetCodeAsync()).GitVersion} (tests/cluster)");
 Console.WriteLine();
 Console.WriteLine("| benchmark | method | p50 / time | p95 | sent |");
 Console.WriteLine("|---|---|---|---|---|");
 foreach (var r in rows) Console.WriteLine($"| {string.Join(" | ", r)} |");
+
+await DevSessions.StopAsync(target, service, force: true, null, CancellationToken.None);
+Directory.Delete(work, recursive: true);
 return 0;
 
 static double Run(string file, params string[] arguments)

@@ -26,7 +26,7 @@ internal static class Setup
                     Spec = new V1PodSpec
                     {
                         TerminationGracePeriodSeconds = 0,
-                        Containers = [new V1Container { Name = "web", Image = "devk8s-base/busybox:1", ImagePullPolicy = "Never", Command = ["httpd", "-f", "-p", "8080", "-h", "/app"] }],
+                        Containers = [new V1Container { Name = "web", Image = "devk8s-base/busybox:1", ImagePullPolicy = "Never", Command = ["sh", "-c", "mkdir -p /app && exec httpd -f -p 8080 -h /app"] }],
                     },
                 },
             },
@@ -34,6 +34,12 @@ internal static class Setup
         try { await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, target.Namespace); }
         catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict) { }
 
+        for (var i = 0; i < 240; i++)
+        {
+            var d = await client.AppsV1.ReadNamespacedDeploymentAsync("bench", target.Namespace);
+            if ((d.Status?.ReadyReplicas ?? 0) >= 1) break;
+            await Task.Delay(250);
+        }
         Tree.Create(Path.Combine(work, folder), files);
         var config = Path.Combine(work, "devk8s.yaml");
         File.WriteAllText(config, $"namespace: {target.Namespace}\nservices:\n  bench:\n    container: web\n    sync:\n      paths:\n        - from: {folder}\n          to: {to}\n");

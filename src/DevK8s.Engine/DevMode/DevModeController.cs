@@ -87,6 +87,23 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
         }
     }
 
+    /// <summary>
+    /// Records a session that does not change the pod template (Intercept: Telepresence injects its
+    /// own agent), so ownership and Get-DevService work the same for every strategy.
+    /// </summary>
+    public async Task MarkAsync(DevSessionRecord session, bool force, CancellationToken ct)
+    {
+        var workload = await RequireAsync(ct).ConfigureAwait(false);
+        var existing = DevSessionRecord.TryParse(workload.Annotations.TryGetValue(DevAnnotations.Session, out var s) ? s : null);
+        if (existing is not null && existing.Owner != session.Owner && !force)
+            throw new DevModeOwnedException(service.Name, existing.Owner, existing.StartedAt, existing.Strategy);
+        if (workload.Annotations.ContainsKey(DevAnnotations.Original))
+            throw new DevModeException($"{service.Name} is in dev mode with a changed pod template ({existing?.Strategy}); it must be restored before an intercept.",
+                $"Stop-DevService {service.Name}, then start it again with -Strategy Intercept.");
+        workload.Annotations[DevAnnotations.Session] = session.ToJson();
+        await workload.ReplaceAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>Puts the recorded original back and removes the session. Returns false if the service was in prod mode.</summary>
     public async Task<bool> RestoreAsync(string owner, bool force, CancellationToken ct)
     {
@@ -94,12 +111,15 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
         {
             var workload = await RequireAsync(ct).ConfigureAwait(false);
             var existing = DevSessionRecord.TryParse(workload.Annotations.TryGetValue(DevAnnotations.Session, out var s) ? s : null);
-            if (!workload.Annotations.TryGetValue(DevAnnotations.Original, out var saved)) return false;
             if (existing is not null && existing.Owner != owner && !force)
                 throw new DevModeOwnedException(service.Name, existing.Owner, existing.StartedAt, existing.Strategy);
-            var original = OriginalSpec.FromJson(saved);
-            workload.Template = original.Template;
-            workload.Replicas = original.Replicas;
+            if (workload.Annotations.TryGetValue(DevAnnotations.Original, out var saved))
+            {
+                var original = OriginalSpec.FromJson(saved);
+                workload.Template = original.Template;
+                workload.Replicas = original.Replicas;
+            }
+            else if (existing is null) return false;
             workload.Annotations.Remove(DevAnnotations.Original);
             workload.Annotations.Remove(DevAnnotations.Session);
             try
@@ -189,7 +209,7 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
         {
             result = await PodExec.RunAsync(target, pod, container.Name, ["/bin/sh", "-c", "for t in tar head find md5sum kill; do command -v $t >/dev/null || echo missing:$t; done"], ct).ConfigureAwait(false);
         }
-        catch (ExecException e)
+        catch (ExecException e) when (e.Message.Contains("no such file", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("not found", StringComparison.OrdinalIgnoreCase))
         {
             throw new DevModeException($"image {container.Image} has no /bin/sh ({e.Message}). Dev mode wraps and syncs through sh and tar.",
                 $"Use -Strategy Image for {service.Name}, or base the image on one with a shell (busybox, debian, alpine).");
@@ -203,6 +223,8 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
     private async Task<string?> AnyRunningPodAsync(Workload workload, CancellationToken ct)
     {
         var pods = await target.Client.CoreV1.ListNamespacedPodAsync(target.Namespace, labelSelector: workload.LabelSelector(), cancellationToken: ct).ConfigureAwait(false);
-        return pods.Items.FirstOrDefault(p => p.Status?.Phase == "Running" && p.Metadata.DeletionTimestamp is null)?.Metadata.Name;
+        // Exec needs the container itself running, not just the pod scheduled.
+        return pods.Items.FirstOrDefault(p => p.Status?.Phase == "Running" && p.Metadata.DeletionTimestamp is null
+            && p.Status.ContainerStatuses?.All(c => c.State?.Running is not null) == true)?.Metadata.Name;
     }
 }

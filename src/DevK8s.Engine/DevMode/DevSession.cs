@@ -37,6 +37,9 @@ public sealed class DevSession : IAsyncDisposable
     public Exception? Failure { get; private set; }
     internal SyncSession? Sync { get; set; }
 
+    /// <summary>The Telepresence side of an Intercept session.</summary>
+    public Intercept.InterceptRunner? Intercept { get; internal set; }
+
     /// <summary>True while local changes are being watched (native events or polling).</summary>
     public bool Watching => Sync?.Watching == true;
 
@@ -65,11 +68,15 @@ public sealed class DevSession : IAsyncDisposable
     }
 
     /// <summary>Stops the local side; the workload stays as it is (see DevSessions.StopAsync to restore it).</summary>
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
         try { await _background.ConfigureAwait(false); } catch (OperationCanceledException) { }
         if (Sync is not null) await Sync.DisposeAsync().ConfigureAwait(false);
+        if (Intercept is not null) await Intercept.DisposeAsync().ConfigureAwait(false);
         if (State != SessionState.Failed) State = SessionState.Stopped;
         Logs.Complete();
         _stop.Dispose();

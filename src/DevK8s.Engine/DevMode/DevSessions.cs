@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DevK8s.Engine.Cluster;
 using DevK8s.Engine.Config;
+using DevK8s.Engine.Intercept;
 using DevK8s.Engine.Sync;
 
 namespace DevK8s.Engine.DevMode;
@@ -24,11 +25,13 @@ public static class DevSessions
     /// goes on in the background. Takes ownership of <paramref name="target"/>.
     /// </summary>
     public static async Task<DevSession> StartAsync(KubeTarget target, ProjectConfig project, ServiceConfig service, Strategy strategy,
-        bool force, SyncOptions syncOptions, IProgress<string>? progress, CancellationToken ct)
+        bool force, SyncOptions syncOptions, IProgress<string>? progress, CancellationToken ct, string? envFile = null)
     {
-        if (strategy != Strategy.Sync)
-            throw new DevModeException($"the {strategy} strategy is not available in this version of DevK8s; Sync is.",
-                $"Use -Strategy Sync (configure a 'sync' section for {service.Name}).");
+        if (strategy is not (Strategy.Sync or Strategy.Intercept))
+            throw new DevModeException($"the {strategy} strategy is not available in this version of DevK8s; Sync and Intercept are.",
+                $"Use -Strategy Sync or -Strategy Intercept for {service.Name}.");
+        if (strategy == Strategy.Intercept)
+            return await StartInterceptAsync(target, project, service, force, envFile, progress, ct).ConfigureAwait(false);
         if (service.Sync is null)
             throw new DevModeException($"{service.Name} has no 'sync' section in {project.FilePath}.", "Add sync.paths (from, to) for this service, or pick another strategy.");
 
@@ -69,6 +72,43 @@ public static class DevSessions
         session.State = SessionState.Live;
         session.RunInBackground(session.Sync.WatchAsync);
         Live[Key(target, service)] = session;
+        return session;
+    }
+
+    private static async Task<DevSession> StartInterceptAsync(KubeTarget target, ProjectConfig project, ServiceConfig service,
+        bool force, string? envFile, IProgress<string>? progress, CancellationToken ct)
+    {
+        var config = service.Intercept
+            ?? throw new DevModeException($"{service.Name} has no 'intercept' section in {project.FilePath}.", "Add intercept.command (and ports) for this service.");
+        if (Find(target, service) is { } running)
+        {
+            Live.TryRemove(Key(target, service), out _);
+            await running.DisposeAsync().ConfigureAwait(false);
+        }
+        var record = new DevSessionRecord(CurrentOwner, Guid.NewGuid().ToString("N")[..12], Strategy.Intercept.ToString(), DateTimeOffset.Now);
+        var session = new DevSession(target, project, service, record);
+        await session.Controller.MarkAsync(record, force, ct).ConfigureAwait(false);
+        try
+        {
+            session.Intercept = await InterceptRunner.StartAsync(target.Context, target.Namespace, service, config, envFile, session.Logs, progress, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            using var restore = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await session.Controller.RestoreAsync(record.Owner, force: true, restore.Token).ConfigureAwait(false);
+            throw;
+        }
+        session.State = SessionState.Live;
+        var key = Key(target, service);
+        Live[key] = session;
+        // When the local command ends, the intercept was left: the service is back in prod mode.
+        _ = session.Intercept.Finished.ContinueWith(async _ =>
+        {
+            session.State = SessionState.Stopped;
+            using var restore = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try { await session.Controller.RestoreAsync(record.Owner, force: false, restore.Token).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OutOfMemoryException) { session.Logs.Write(new Logs.DevLogRecord(DateTimeOffset.Now, service.Name, null, null, "warning", $"clearing the dev-mode record failed: {e.Message}", Logs.LogSource.Local)); }
+        }, TaskScheduler.Default).Unwrap();
         return session;
     }
 

@@ -27,6 +27,10 @@ public sealed class StartDevServiceCommand : ServiceCmdlet
     [Parameter]
     public SwitchParameter Poll { get; set; }
 
+    /// <summary>Intercept: also write the remote environment to this dotenv file (owner-only) for an IDE debugger.</summary>
+    [Parameter]
+    public string? EnvFile { get; set; }
+
     protected override void EndProcessing()
     {
         var project = LoadProject();
@@ -54,7 +58,8 @@ public sealed class StartDevServiceCommand : ServiceCmdlet
             if (!ShouldProcess($"{service.Name} ({service.Workload} in {target.Context}/{target.Namespace})", $"Enter dev mode ({strategy})"))
                 return;
             var progress = ProgressFor(index + 1, $"Start-DevService {service.Name}");
-            var session = Await(ct => DevSessions.StartAsync(target, project, service, strategy.Value, Force, new SyncOptions(Poll), progress, ct));
+            var envFile = EnvFile is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(EnvFile);
+            var session = Await(ct => DevSessions.StartAsync(target, project, service, strategy.Value, Force, new SyncOptions(Poll), progress, ct, envFile));
             owned = true;
             WriteProgress(new ProgressRecord(index + 1, $"Start-DevService {service.Name}", "live") { RecordType = ProgressRecordType.Completed });
             WriteObject(Mapper.ToOutput(session));

@@ -70,6 +70,10 @@ internal static class EngineBridge
         Engine.DevMode.DevModeOwnedException owned => Errors.Create(owned, "DevModeOwned", ErrorCategory.ResourceBusy, target,
             $"Ask {owned.Owner} to run Stop-DevService, or add -Force to take the session over."),
         Engine.DevMode.DevModeException dm => Errors.Create(dm, "DevModeFailed", ErrorCategory.InvalidOperation, target, dm.RecommendedAction),
+        Engine.Intercept.TelepresenceException tp => Errors.Create(tp, tp.ErrorId,
+            tp.ErrorId is "TelepresenceNotFound" or "TelepresenceTooOld" ? ErrorCategory.NotInstalled
+            : tp.ErrorId is "InterceptNameTaken" or "LocalPortInUse" or "ConnectedElsewhere" ? ErrorCategory.ResourceBusy
+            : ErrorCategory.InvalidOperation, target, tp.RecommendedAction),
         Engine.Exec.ExecException ex => Errors.Create(ex, "ExecFailed", ErrorCategory.ConnectionError, target,
             "Check that the dev pod runs (Get-DevService) and that its image has sh and tar."),
         _ => ClusterError(e, "ClusterCallFailed", target),

@@ -92,6 +92,10 @@ internal static class Mapper
         LastSync = s.LastSync is null ? null : ToOutput(s.LastSync),
         Error = s.Failure?.Message,
         ProjectPath = s.Project.FilePath,
+        InterceptId = s.Intercept?.InterceptId,
+        LocalPorts = s.Intercept?.Ports.ToArray(),
+        LocalPid = s.Intercept?.Process?.Pid,
+        ExitCode = s.Intercept?.Process?.ExitCode,
     };
 
     public static DevLogRecord ToOutput(Engine.Logs.DevLogRecord r) => new()

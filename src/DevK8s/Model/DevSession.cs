@@ -18,6 +18,11 @@ public sealed class DevSession
     public DevSyncResult? LastSync { get; init; }
     public string? Error { get; init; }
     public required string ProjectPath { get; init; }
+    /// <summary>Intercept: Telepresence's intercept id, the local port mappings, the local command's PID and exit code.</summary>
+    public string? InterceptId { get; init; }
+    public string[]? LocalPorts { get; init; }
+    public int? LocalPid { get; init; }
+    public int? ExitCode { get; init; }
 }
 
 public enum DevSyncKind { Initial, Change, Resync }

@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace DevK8s.Engine.Local;
+
+/// <summary>
+/// Clean-up that must run when the PowerShell process goes away: a normal exit (ProcessExit), or
+/// SIGTERM/SIGHUP (terminal closed, kill), on which .NET terminates without raising ProcessExit.
+/// Hooks run once, synchronously, newest first.
+/// </summary>
+public static class ShutdownHooks
+{
+    private static readonly ConcurrentDictionary<int, Action> Hooks = new();
+    private static readonly List<PosixSignalRegistration> Signals = [];
+    private static int _next;
+    private static int _installed;
+
+    public static IDisposable Add(Action hook)
+    {
+        Install();
+        var id = Interlocked.Increment(ref _next);
+        Hooks[id] = hook;
+        return new Registration(id);
+    }
+
+    private static void Install()
+    {
+        if (Interlocked.Exchange(ref _installed, 1) == 1) return;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => RunAll();
+        if (OperatingSystem.IsWindows()) return;
+        // The default action (terminate) still follows once the handler returns.
+        Signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => RunAll()));
+        Signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => RunAll()));
+    }
+
+    private static void RunAll()
+    {
+        foreach (var id in Hooks.Keys.OrderDescending())
+            if (Hooks.TryRemove(id, out var hook))
+            {
+                try { hook(); }
+                catch (Exception) { /* the process is going away; the next hook still runs */ }
+            }
+    }
+
+    private sealed class Registration(int id) : IDisposable
+    {
+        public void Dispose() => Hooks.TryRemove(id, out _);
+    }
+}
