@@ -81,13 +81,14 @@ CMDLETS = [
     {
         "name": "Start-DevService",
         "synopsis": "Puts services into dev mode and keeps their containers in sync with your files.",
-        "description": "For each service: records the workload's exact original (pod template, replicas) and the owner (user@host, session id, strategy) as annotations on the workload itself, then, in one replace, scales it to one replica, relaxes the liveness and startup probes and, where onChange rules restart the process, wraps the container command in a small sh restart supervisor. It waits for the dev pod (with progress), makes the container's files match the local sync paths by content (only what differs travels, in one compressed tar stream; files gone locally are removed remotely, inside the target only), then returns a DevSession while changes keep syncing in the background over one long-lived exec channel. A failure or Ctrl+C while entering restores the original. A service someone else has in dev mode is refused (who and since) unless -Force. Images without sh or tar are refused with a hint to use the Image strategy.",
+        "description": "For each service: records the workload's exact original (pod template, replicas) and the owner (user@host, session id, strategy) as annotations on the workload itself, then, in one replace, scales it to one replica, relaxes the liveness and startup probes and, where onChange rules restart the process, wraps the container command in a small sh restart supervisor. It waits for the dev pod (with progress), makes the container's files match the local sync paths by content (only what differs travels, in one compressed tar stream; files gone locally are removed remotely, inside the target only), then returns a DevSession while changes keep syncing in the background over one long-lived exec channel. A failure or Ctrl+C while entering restores the original. A service someone else has in dev mode is refused (who and since) unless -Force. Images without sh or tar are refused with a hint to use the Image strategy. With -Strategy Intercept it runs the seed author's loop instead: telepresence connect (or reuse a connection to the same context and namespace; another one is refused), telepresence intercept with the configured ports and the remote environment in a private temp file (deleted at once), then the configured local command with that environment (devk8s.yaml's env wins), its output streamed as log records; when the command exits, on Stop-DevService, Ctrl+C or the PowerShell process exiting, the local process tree is killed, the intercept left and the connection quit if DevK8s opened it. Telepresence failures (no traffic-manager, name taken, port in use, agent timeout, too old) are ErrorRecords with their own ids and fixes.",
         "params": [
             ("Name", "String[]", "Service names from devk8s.yaml; wildcards allowed. Accepts strings and DevService objects from the pipeline.", True),
-            ("Strategy", "DevStrategy", "Sync, Binary, Image or Intercept. Default: the service's strategy in devk8s.yaml. This version implements Sync.", False),
+            ("Strategy", "DevStrategy", "Sync, Binary, Image or Intercept. Default: the service's strategy in devk8s.yaml. This version implements Sync and Intercept.", False),
             ("Force", "SwitchParameter", "Take over a service that someone else has in dev mode.", False),
             ("PassThru", "SwitchParameter", "Also write the DevSyncResult of the initial sync.", False),
             ("Poll", "SwitchParameter", "Detect changes by polling (every 500 ms) instead of file events: for WSL and network drives.", False),
+            ("EnvFile", "String", "Intercept: also write the remote environment (with devk8s.yaml's local overrides) to this dotenv file, owner-only, so the service can run under an IDE debugger instead of the configured command.", False),
             ("Path", "String", COMMON["Path"], False),
             ("Context", "String", COMMON["Context"], False),
             ("Namespace", "String", COMMON["Namespace"], False),
@@ -99,6 +100,8 @@ CMDLETS = [
             ("Start-DevService web", "Puts web into dev mode with its default strategy; edits under its sync paths reach the container in milliseconds."),
             ("Start-DevService web | Watch-DevLog", "Starts dev mode and follows the merged logs of the pod and the sync events until Ctrl+C."),
             ("Start-DevService web -Strategy Sync -Force -PassThru", "Takes over someone else's session and shows what the initial sync sent."),
+            ("Start-DevService gateway -Strategy Intercept | Watch-DevLog", "Routes gateway's cluster traffic to 'cargo run --bin gateway' on this machine and follows its output."),
+            ("Start-DevService gateway -Strategy Intercept -EnvFile ./gateway.env", "Also writes the remote environment for a debugger."),
         ],
     },
     {

@@ -9,6 +9,7 @@ public static class RestartSupervisor
 {
     public const string StateDirectory = "/tmp/.devk8s";
     public const string PidFile = StateDirectory + "/pid";
+    public const string RestartMarker = StateDirectory + "/restart";
 
     public const string Script = """
         d=/tmp/.devk8s; mkdir -p "$d"
@@ -19,8 +20,8 @@ public static class RestartSupervisor
           echo "$pid" > "$d/pid"
           wait "$pid"
           code=$?
-          echo "devk8s: process exited with code $code; restarting" >&2
-          sleep 1
+          # A restart DevK8s asked for is immediate; a crash waits a second so a crash loop stays cheap.
+          if [ -f "$d/restart" ]; then rm -f "$d/restart"; else echo "devk8s: process exited with code $code; restarting" >&2; sleep 1; fi
         done
         """;
 

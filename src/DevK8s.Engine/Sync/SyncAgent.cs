@@ -28,7 +28,7 @@ public sealed class SyncAgent : IAsyncDisposable
             D) head -c "$len" | { s=0; while IFS= read -r p; do rm -rf -- "$arg/$p" || s=1; done; exit $s; }; s=$? ;;
             H) if [ -d "$arg" ]; then cd "$arg" && { find . -type f -exec md5sum {} + ; find . -type l | while IFS= read -r p; do echo "l $p"; done; find . -mindepth 1 -type d | while IFS= read -r p; do echo "d $p"; done; } </dev/null; s=$?; cd /; else s=0; fi ;;
             X) head -c "$len" > "$d/cmd"; ( cd "$arg" 2>/dev/null; sh "$d/cmd" ) </dev/null 1>&2; s=$? ;;
-            R) if [ -f "$d/pid" ]; then kill "$(cat "$d/pid")" </dev/null; s=$?; else s=3; fi ;;
+            R) if [ -f "$d/pid" ]; then : > "$d/restart"; kill "$(cat "$d/pid")" </dev/null; s=$?; else s=3; fi ;;
             P) s=0 ;;
             Q) echo "ok $seq 0"; exit 0 ;;
             *) s=2 ;;

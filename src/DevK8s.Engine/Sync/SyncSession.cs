@@ -105,6 +105,10 @@ public sealed class SyncSession : IAsyncDisposable
             m.Remote = hashes;
         }
         var report = new DevSyncReport(_service.Name, _pod!.Name, kind, sent, deleted, bytes, stopwatch.Elapsed, paths, null, DateTimeOffset.Now);
+        // A full compare of a big tree leaves tens of MB of scan garbage; a dev session then idles
+        // for hours, so hand that memory back to the OS now rather than keep it reserved.
+        if (_mappings.Sum(m => m.Remote.Count) > 20_000)
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         _report(report);
         return report;
     }
