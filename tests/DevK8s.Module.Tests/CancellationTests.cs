@@ -56,6 +56,6 @@ public class CancellationTests(NamespaceFixture ns) : IClassFixture<NamespaceFix
         var annotations = client.AppsV1.ReadNamespacedDeployment("slow", ns.Name).Metadata.Annotations ?? new Dictionary<string, string>();
         Assert.DoesNotContain("devk8s.io/session", annotations.Keys);
         Assert.DoesNotContain("devk8s.io/original", annotations.Keys);
-        Assert.Empty(host.Invoke("Get-DevSession").Output);
+        Assert.Empty(host.Invoke("Get-DevSession slow").Output);
     }
 }
