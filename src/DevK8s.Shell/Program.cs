@@ -33,7 +33,12 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; ps.BeginStop(null, null);
 ps.Streams.Error.DataAdded += (_, e) => Console.Error.WriteLine(ErrorText(ps.Streams.Error[e.Index]));
 ps.Streams.Warning.DataAdded += (_, e) => Console.Error.WriteLine("WARNING: " + ps.Streams.Warning[e.Index].Message);
 ps.Streams.Verbose.DataAdded += (_, e) => Console.Error.WriteLine("VERBOSE: " + ps.Streams.Verbose[e.Index].Message);
-ps.Streams.Information.DataAdded += (_, e) => Console.WriteLine(ps.Streams.Information[e.Index].MessageData);
+var table = new TableWriter(Console.Out);
+ps.Streams.Information.DataAdded += (_, e) =>
+{
+    table.Flush();
+    Console.WriteLine(ps.Streams.Information[e.Index].MessageData);
+};
 ps.Streams.Progress.DataAdded += (_, e) =>
 {
     var p = ps.Streams.Progress[e.Index];
@@ -41,7 +46,6 @@ ps.Streams.Progress.DataAdded += (_, e) =>
 };
 
 var output = new PSDataCollection<PSObject>();
-var table = new TableWriter(Console.Out);
 output.DataAdded += (_, e) => table.Write(output[e.Index]);
 try
 {

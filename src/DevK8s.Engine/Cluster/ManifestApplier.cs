@@ -64,10 +64,26 @@ public sealed class ManifestApplier(KubeTarget target)
         var (_, after) = await KubeRaw.SendAsync(target, HttpMethod.Patch, $"{path}?fieldManager={FieldManager}&force=true",
             body.ToJsonString(), "application/apply-patch+yaml", ct).ConfigureAwait(false);
 
-        var versionBefore = before?["metadata"]?["resourceVersion"]?.GetValue<string>();
         var versionAfter = after?["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "";
-        var action = before is null ? ApplyAction.Created : versionBefore == versionAfter ? ApplyAction.Unchanged : ApplyAction.Configured;
+        var action = before is null ? ApplyAction.Created : SameContent(before, after) ? ApplyAction.Unchanged : ApplyAction.Configured;
         return new ApplyResult(obj, ns ?? "", action, versionAfter);
+    }
+
+    /// <summary>
+    /// Unchanged means the object says the same thing: bookkeeping (field managers, resourceVersion,
+    /// status) moves when ownership of fields moves, e.g. after Stop-DevService wrote the spec back.
+    /// </summary>
+    private static bool SameContent(JsonNode before, JsonNode? after)
+    {
+        static JsonNode Strip(JsonNode node)
+        {
+            var copy = node.DeepClone().AsObject();
+            copy.Remove("status");
+            if (copy["metadata"] is JsonObject meta)
+                foreach (var key in new[] { "managedFields", "resourceVersion", "generation" }) meta.Remove(key);
+            return copy;
+        }
+        return after is not null && JsonNode.DeepEquals(Strip(before), Strip(after));
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ public sealed class WatchDevLogCommand : ServiceCmdlet
         var target = EngineBridge.Connect(this, project);
         var queue = new BlockingCollection<Engine.Logs.DevLogRecord>();
         var sink = new QueueSink(queue);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
         if (Timeout is { } limit) stop.CancelAfter(limit);
         var tasks = new List<Task>();
         var subscriptions = new List<LogSubscription>();
@@ -62,7 +62,7 @@ public sealed class WatchDevLogCommand : ServiceCmdlet
             while (!stop.IsCancellationRequested)
                 if (queue.TryTake(out var record, 100)) WriteObject(Mapper.ToOutput(record));
             while (queue.TryTake(out var rest)) WriteObject(Mapper.ToOutput(rest));
-            if (Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+            if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
         }
         finally
         {

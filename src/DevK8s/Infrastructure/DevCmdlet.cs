@@ -19,7 +19,7 @@ public abstract class DevCmdlet : PSCmdlet, IDisposable
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Namespace { get; set; }
 
-    protected CancellationToken Stopping => _stop.Token;
+    protected CancellationToken StopToken => _stop.Token;
 
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 
