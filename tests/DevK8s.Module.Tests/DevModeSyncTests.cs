@@ -334,6 +334,24 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
     }
 
     [SkippableFact]
+    public async Task Poll_finds_changes_without_file_events()
+    {
+        var client = TestCluster.Require();
+        using var project = Project("web11");
+        using var host = Deployed(project, "web11", client, ns.Name);
+        var pod = host.Invoke("Start-DevService web11 -Poll").OfType("DevSession").Single().Str("Pod")!;
+        try
+        {
+            project.Write("site/polled.txt", "found by polling\n");
+            File.Delete(project.PathOf("site/js/app.js"));
+            var text = await EventuallyAsync(async () => (await ExecAsync(client, ns.Name, pod, "web", "sh", "-c", "cat /app/polled.txt 2>/dev/null; test -e /app/js/app.js && echo still-there; true")).Trim(),
+                v => v == "found by polling", seconds: 15);
+            Assert.Equal("found by polling", text);
+        }
+        finally { host.Invoke("Stop-DevService web11"); }
+    }
+
+    [SkippableFact]
     public void Watch_DevLog_merges_pod_logs_and_sync_events()
     {
         var client = TestCluster.Require();

@@ -60,7 +60,19 @@ public sealed class NamespaceFixture : IAsyncLifetime
     {
         if (TestCluster.OptedOut) return;
         var client = TestCluster.Require();
+        await RemoveAbandonedAsync(client);
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Name, Labels = new Dictionary<string, string> { ["devk8s.io/test"] = "true" } } });
+    }
+
+    // A run that was killed cannot delete its namespaces; the next run removes those older than an hour.
+    private static async Task RemoveAbandonedAsync(IKubernetes client)
+    {
+        var list = await client.CoreV1.ListNamespaceAsync(labelSelector: "devk8s.io/test=true");
+        foreach (var old in list.Items.Where(n => n.Metadata.CreationTimestamp < DateTime.UtcNow.AddHours(-1) && n.Status?.Phase == "Active"))
+        {
+            try { await client.CoreV1.DeleteNamespaceAsync(old.Metadata.Name); }
+            catch (k8s.Autorest.HttpOperationException) { }
+        }
     }
 
     public async Task DisposeAsync()
