@@ -52,11 +52,15 @@ public static class ServiceStatusReader
             var selector = service.Workload.Kind == "statefulset"
                 ? (await target.Client.AppsV1.ReadNamespacedStatefulSetAsync(service.Workload.Name, target.Namespace, cancellationToken: ct).ConfigureAwait(false)).Spec.Selector
                 : (await target.Client.AppsV1.ReadNamespacedDeploymentAsync(service.Workload.Name, target.Namespace, cancellationToken: ct).ConfigureAwait(false)).Spec.Selector;
-            return string.Join(',', (selector.MatchLabels ?? new Dictionary<string, string>()).Select(kv => $"{kv.Key}={kv.Value}"));
+            return ToLabelSelector(selector);
         }
         catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
             return null;
         }
     }
+
+    /// <summary>A workload's pod selector as a list-call label selector (matchLabels; DevK8s' workloads use no expressions).</summary>
+    public static string ToLabelSelector(V1LabelSelector selector) =>
+        string.Join(',', (selector.MatchLabels ?? new Dictionary<string, string>()).Select(kv => $"{kv.Key}={kv.Value}"));
 }

@@ -86,6 +86,5 @@ internal sealed class Workload
         return (finished, $"{ss.ReadyReplicas ?? 0}/{wanted} ready");
     }
 
-    public string LabelSelector() =>
-        string.Join(',', (Selector.MatchLabels ?? new Dictionary<string, string>()).Select(kv => $"{kv.Key}={kv.Value}"));
+    public string LabelSelector() => ServiceStatusReader.ToLabelSelector(Selector);
 }
