@@ -11,7 +11,7 @@ public class ClusterProjectTests(NamespaceFixture ns) : IClassFixture<NamespaceF
 {
     public const string Busybox = "devk8s-base/busybox:1";
 
-    public static string Deployment(string name, int replicas = 1, string extra = "") => $$"""
+    public static string Deployment(string name, int replicas = 1, string extra = "", string command = "[httpd, -f, -p, \"8080\"]") => $$"""
         apiVersion: apps/v1
         kind: Deployment
         metadata:
@@ -33,7 +33,7 @@ public class ClusterProjectTests(NamespaceFixture ns) : IClassFixture<NamespaceF
                 - name: main
                   image: {{Busybox}}
                   imagePullPolicy: Never
-                  command: [httpd, -f, -p, "8080"]
+                  command: {{command}}
                   ports: [{name: http, containerPort: 8080}]{{extra}}
         """;
 

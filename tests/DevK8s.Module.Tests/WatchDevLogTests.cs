@@ -8,28 +8,8 @@ namespace DevK8s.Module.Tests;
 /// <summary>Watch-DevLog on services in prod mode: long follows, pods that appear later, restarts.</summary>
 public class WatchDevLogTests(NamespaceFixture ns) : IClassFixture<NamespaceFixture>
 {
-    private static string Deployment(string name, string script) => $$"""
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: {{name}}
-        spec:
-          replicas: 1
-          selector:
-            matchLabels:
-              app: {{name}}
-          template:
-            metadata:
-              labels:
-                app: {{name}}
-            spec:
-              terminationGracePeriodSeconds: 0
-              containers:
-                - name: main
-                  image: {{ClusterProjectTests.Busybox}}
-                  imagePullPolicy: Never
-                  command: [sh, -c, '{{script}}']
-        """;
+    private static string Deployment(string name, string script) =>
+        ClusterProjectTests.Deployment(name, command: $"[sh, -c, '{script}']");
 
     [SkippableFact]
     public async Task Follows_for_longer_than_100_seconds_across_new_pods_and_container_restarts()
