@@ -63,3 +63,19 @@ public class ManifestReaderTests : IDisposable
         Assert.Equal(4, e.Errors[1].Line);
     }
 }
+
+public class PortProtocolTests
+{
+    [Fact]
+    public void Ports_without_a_protocol_get_the_API_servers_default_and_others_are_left_alone()
+    {
+        var body = System.Text.Json.Nodes.JsonNode.Parse("""
+            {"spec":{"ports":[{"port":80},{"port":53,"protocol":"UDP"}],
+             "template":{"spec":{"containers":[{"ports":[{"containerPort":8080,"name":"http"}]}]}},
+             "other":{"ports":[{"name":"no-port-field"}]}}}
+            """);
+        ManifestApplier.DefaultPortProtocols(body);
+        Assert.Equal("""{"spec":{"ports":[{"port":80,"protocol":"TCP"},{"port":53,"protocol":"UDP"}],"template":{"spec":{"containers":[{"ports":[{"containerPort":8080,"name":"http","protocol":"TCP"}]}]}},"other":{"ports":[{"name":"no-port-field"}]}}}""",
+            body!.ToJsonString());
+    }
+}
