@@ -17,6 +17,8 @@ export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}
 say() { echo "build-images.sh: $*" >&2; }
 fail() { say "$*"; exit 1; }
 
+# rustup puts cargo in ~/.cargo/bin, which non-login shells (CI) may not have on PATH.
+command -v cargo >/dev/null || { [ -x "$HOME/.cargo/bin/cargo" ] && PATH="$HOME/.cargo/bin:$PATH"; }
 command -v cargo >/dev/null || fail "cargo is not on PATH; install Rust (rustup) or add ~/.cargo/bin to PATH"
 "$DOCKER" version >/dev/null 2>&1 ||
   fail "no docker daemon answers ($DOCKER version failed); start the test cluster: tests/cluster/up"
