@@ -16,6 +16,7 @@
         'Get-DevProject'
         'Get-DevService'
         'Deploy-DevProject'
+        'Switch-DevStrategy'
         'Test-DevEnvironment'
         'Start-DevService'
         'Stop-DevService'

@@ -34,7 +34,7 @@ internal static class IdleChild
         using var target = KubeTarget.Open(new KubeTargetOptions(Namespace: "devk8s-bench"));
         var project = await Setup.ProjectAsync(target, root, options.IdleFiles, "tree", "/idle");
         var service = project.FindService("bench")!;
-        var session = await DevSessions.StartAsync(target, project, service, Strategy.Sync, force: true, new SyncOptions(), null, CancellationToken.None);
+        var session = await DevSessions.StartAsync(target, project, service, Strategy.Sync, force: true, new Dictionary<string, object?>(), null, CancellationToken.None);
         await Task.Delay(TimeSpan.FromSeconds(5));
         var self = Process.GetCurrentProcess();
         var cpu0 = self.TotalProcessorTime;
@@ -42,7 +42,7 @@ internal static class IdleChild
         await Task.Delay(TimeSpan.FromSeconds(30));
         self.Refresh();
         var cpu = (self.TotalProcessorTime - cpu0).TotalMilliseconds / wall.Elapsed.TotalMilliseconds * 100;
-        var result = new Result(self.WorkingSet64 / 1048576.0, cpu, session.Watching);
+        var result = new Result(self.WorkingSet64 / 1048576.0, cpu, session.Details.Any(d => d.Key == "Watching" && d.Value is true));
         await session.DisposeAsync();
         Console.WriteLine(JsonSerializer.Serialize(result));
         return 0;

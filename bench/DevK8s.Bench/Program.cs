@@ -27,8 +27,8 @@ var service = project.FindService("bench")!;
 var rows = new List<string[]>();
 
 // --- P2 first: the full initial sync is also "copy the whole tree" through DevK8s' channel ---
-var session = await DevSessions.StartAsync(target, project, service, Strategy.Sync, force: true, new SyncOptions(), null, CancellationToken.None);
-var full = session.LastSync!;
+var session = await DevSessions.StartAsync(target, project, service, Strategy.Sync, force: true, new Dictionary<string, object?>(), null, CancellationToken.None);
+var full = session.LastPush!.Sync!;
 Console.Error.WriteLine($"bench: dev mode live in {session.Pod}; initial sync {full.FilesSent} files, {full.BytesSent} bytes, {full.Duration.TotalMilliseconds:0} ms");
 
 // --- P1: save -> new bytes readable in the container ---------------------------------------
@@ -62,7 +62,7 @@ await using (var probe = await Probe.OpenAsync(target, session.Pod!))
 await session.DisposeAsync(); // local side only: the workload stays in dev mode with the synced tree
 File.AppendAllText(Path.Combine(work, "site", "d050", "f050.txt"), "one change\n");
 var stopwatch = Stopwatch.StartNew();
-var one = await DevSessions.SyncOnceAsync(target, project, service, CancellationToken.None);
+var one = (await DevSessions.PushAsync(target, project, service, null, CancellationToken.None)).Sync!;
 stopwatch.Stop();
 rows.Add(["P2 initial sync, 1 of 10k files differs", "DevK8s content compare", Stats.Ms(stopwatch.Elapsed.TotalMilliseconds), "-", $"{Stats.Bytes(one.BytesSent)} ({one.FilesSent} file)"]);
 rows.Add(["", "DevK8s full copy (whole tree, gzip)", Stats.Ms(full.Duration.TotalMilliseconds), "-", $"{Stats.Bytes(full.BytesSent)} ({full.FilesSent} files)"]);

@@ -90,9 +90,9 @@ public class InterceptTests(NamespaceFixture ns) : IClassFixture<NamespaceFixtur
         var result = host.Invoke("Start-DevService api -Strategy Intercept -Verbose 4>&1");
         result.AssertNoErrors();
         var session = Assert.Single(result.OfType("DevSession"));
-        Assert.EndsWith(":api", session.Str("InterceptId"));
-        Assert.Equal(new[] { "8080:http" }, (string[])session.Prop("LocalPorts")!);
-        var pid = (int)session.Prop("LocalPid")!;
+        Assert.EndsWith(":api", session.Detail("InterceptId") as string);
+        Assert.Equal(new[] { "8080:http" }, (string[])session.Detail("LocalPorts")!);
+        var pid = (int)session.Detail("LocalPid")!;
         Assert.True(Alive(pid));
 
         WaitFor(() => File.Exists(project.PathOf("local/env.txt")) && File.ReadAllText(project.PathOf("local/env.txt")).Length > 0);
@@ -193,7 +193,7 @@ public class InterceptTests(NamespaceFixture ns) : IClassFixture<NamespaceFixtur
         WaitFor(() => fake.Calls.Contains("leave api --output json"), 20);
         WaitFor(() => host.Invoke("Get-DevService api").OfType("DevService").Single().Str("Mode") == "Prod", 20);
         var session = Assert.Single(host.Invoke("Get-DevSession api").OfType("DevSession"));
-        Assert.Equal(("Stopped", 4), (session.Str("State"), (int)session.Prop("ExitCode")!));
+        Assert.Equal(("Stopped", 4), (session.Str("State"), (int)session.Detail("ExitCode")!));
     }
 
     [SkippableFact]

@@ -11,7 +11,7 @@ public class ModuleImportTests
     {
         using var host = new PowerShellHost();
         var names = host.Invoke("(Get-Module DevK8s).ExportedCmdlets.Keys").Output.Select(o => o.ToString()).Order().ToArray();
-        Assert.Equal(new[] { "Deploy-DevProject", "Get-DevProject", "Get-DevService", "Get-DevSession", "Start-DevService", "Stop-DevService", "Sync-DevService", "Test-DevEnvironment", "Watch-DevLog" }, names);
+        Assert.Equal(new[] { "Deploy-DevProject", "Get-DevProject", "Get-DevService", "Get-DevSession", "Start-DevService", "Stop-DevService", "Switch-DevStrategy", "Sync-DevService", "Test-DevEnvironment", "Watch-DevLog" }, names);
     }
 
     [Fact]

@@ -21,6 +21,9 @@ public static class PSObjectExtensions
 {
     public static object? Prop(this PSObject o, string name) => o.Properties[name]?.Value is { } v ? (v is PSObject p ? p.BaseObject : v) : null;
     public static string? Str(this PSObject o, string name) => o.Prop(name)?.ToString();
+    /// <summary>A property of a DevSession's strategy-specific Details object.</summary>
+    public static object? Detail(this PSObject o, string name) =>
+        o.Properties["Details"]?.Value is PSObject details && details.Properties[name]?.Value is { } v ? (v is PSObject p ? p.BaseObject : v) : null;
 }
 
 /// <summary>

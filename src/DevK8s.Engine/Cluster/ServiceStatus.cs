@@ -9,7 +9,11 @@ public enum ServiceMode { Prod, Dev, Missing }
 /// <summary>One configured service joined with its live workload.</summary>
 public sealed record ServiceStatus(
     ServiceConfig Service, string Namespace, ServiceMode Mode, string? Container, string? Image,
-    int ReadyReplicas, int DesiredReplicas, DevSessionRecord? Session);
+    int ReadyReplicas, int DesiredReplicas, DevSessionRecord? Session)
+{
+    /// <summary>What dev mode changed, from the recorded original and the live template (empty in prod mode).</summary>
+    public IReadOnlyList<string> Changes { get; init; } = [];
+}
 
 public static class ServiceStatusReader
 {
@@ -18,18 +22,18 @@ public static class ServiceStatusReader
         KubeTarget target, IEnumerable<ServiceConfig> services, CancellationToken ct)
     {
         var wanted = services.ToList();
-        var workloads = new Dictionary<(string Kind, string Name), (V1ObjectMeta Meta, V1PodTemplateSpec Template, int Ready, int Desired)>();
+        var workloads = new Dictionary<(string Kind, string Name), (V1ObjectMeta Meta, V1PodTemplateSpec Template, int Ready, int Desired, int? Replicas)>();
         if (wanted.Any(s => s.Workload.Kind == "deployment"))
         {
             var list = await target.Client.AppsV1.ListNamespacedDeploymentAsync(target.Namespace, cancellationToken: ct).ConfigureAwait(false);
             foreach (var d in list.Items)
-                workloads[("deployment", d.Metadata.Name)] = (d.Metadata, d.Spec.Template, d.Status?.ReadyReplicas ?? 0, d.Spec.Replicas ?? 1);
+                workloads[("deployment", d.Metadata.Name)] = (d.Metadata, d.Spec.Template, d.Status?.ReadyReplicas ?? 0, d.Spec.Replicas ?? 1, d.Spec.Replicas);
         }
         if (wanted.Any(s => s.Workload.Kind == "statefulset"))
         {
             var list = await target.Client.AppsV1.ListNamespacedStatefulSetAsync(target.Namespace, cancellationToken: ct).ConfigureAwait(false);
             foreach (var s in list.Items)
-                workloads[("statefulset", s.Metadata.Name)] = (s.Metadata, s.Spec.Template, s.Status?.ReadyReplicas ?? 0, s.Spec.Replicas ?? 1);
+                workloads[("statefulset", s.Metadata.Name)] = (s.Metadata, s.Spec.Template, s.Status?.ReadyReplicas ?? 0, s.Spec.Replicas ?? 1, s.Spec.Replicas);
         }
 
         return wanted.Select(service =>
@@ -39,8 +43,12 @@ public static class ServiceStatusReader
             var containers = w.Template.Spec.Containers;
             var container = service.Container is null ? containers.FirstOrDefault() : containers.FirstOrDefault(c => c.Name == service.Container);
             var session = DevSessionRecord.TryParse(w.Meta.Annotations?.TryGetValue(DevAnnotations.Session, out var json) == true ? json : null);
+            var original = w.Meta.Annotations?.TryGetValue(DevAnnotations.Original, out var saved) == true ? DevMode.OriginalSpec.FromJson(saved) : null;
             return new ServiceStatus(service, target.Namespace, session is null ? ServiceMode.Prod : ServiceMode.Dev,
-                container?.Name ?? service.Container, container?.Image, w.Ready, w.Desired, session);
+                container?.Name ?? service.Container, container?.Image, w.Ready, w.Desired, session)
+            {
+                Changes = original is null ? [] : DevMode.DevModeChanges.Describe(original, w.Template, w.Replicas, service.Container),
+            };
         }).ToList();
     }
 

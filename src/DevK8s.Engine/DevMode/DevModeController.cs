@@ -1,3 +1,4 @@
+using System.Net;
 using DevK8s.Engine.Cluster;
 using DevK8s.Engine.Config;
 using DevK8s.Engine.Exec;
@@ -6,111 +7,114 @@ using k8s.Models;
 
 namespace DevK8s.Engine.DevMode;
 
-/// <summary>How dev mode should change the workload's pod template.</summary>
-public sealed record DevPatchOptions(Strategy Strategy, bool WrapInSupervisor, IReadOnlyList<string>? CommandOverride = null, bool RequireTools = true);
-
 /// <summary>The live dev pod a session works against.</summary>
 public sealed record DevPod(string Name, string Container, string Image);
 
+/// <summary>A dev template ready to be written: what <see cref="DevModeController.CommitAsync"/> needs.</summary>
+public sealed class DevChange
+{
+    internal DevChange(DevSessionRecord session, DevTemplatePlan plan, bool force, string? requireSession)
+        => (Session, Plan, Force, RequireSession) = (session, plan, force, requireSession);
+
+    public DevSessionRecord Session { get; }
+    public DevTemplatePlan Plan { get; }
+    internal bool Force { get; }
+    internal string? RequireSession { get; }
+    internal OriginalSpec Original { get; set; } = null!;
+    /// <summary>The session this change replaces, if the service was in dev mode already.</summary>
+    public DevSessionRecord? Previous { get; internal set; }
+    /// <summary>Set just before the write: from here on a failure must be undone.</summary>
+    public bool Written { get; internal set; }
+    /// <summary>True when the write produced a new pod template (a rollout).</summary>
+    public bool RolledOut { get; internal set; }
+}
+
 /// <summary>
-/// Enters and leaves dev mode. Entering is one replace of the workload that both records the
-/// exact original (annotations) and applies the dev template; leaving puts the original back.
-/// A failure or Ctrl+C while entering restores the original, so a workload is never half-patched.
+/// Writes dev mode onto a workload and takes it off again. Every write is one resourceVersion-checked
+/// replace that carries both the recorded original and the dev template; a conflict re-reads,
+/// re-checks ownership and tries again. Undoing a failed change is the caller's job (DevSessions),
+/// which keeps the whole write inside its rollback scope.
 /// </summary>
 public sealed class DevModeController(KubeTarget target, ServiceConfig service)
 {
-    public const string SessionIdAnnotation = "devk8s.io/session-id";
+    private const int ConflictRetries = 8;
 
-    /// <summary>Checks ownership and returns the current record, or null when the service is in prod mode.</summary>
-    public async Task<DevSessionRecord?> ReadSessionAsync(CancellationToken ct)
+    /// <summary>The current record, or null when the service is in prod mode.</summary>
+    public async Task<DevSessionRecord?> ReadSessionAsync(CancellationToken ct) =>
+        RecordOf(await RequireAsync(ct).ConfigureAwait(false));
+
+    /// <summary>
+    /// Reads the workload, checks ownership and the tools the plan needs, resolves the original argv
+    /// when the plan needs it, and returns the change to commit. Nothing is written.
+    /// </summary>
+    public async Task<DevChange> PrepareAsync(DevSessionRecord session, DevTemplatePlan plan, bool force, bool mustBeInDevMode,
+        CancellationToken ct, string? requireSession = null)
     {
+        var change = new DevChange(session, plan, force, requireSession);
         var workload = await RequireAsync(ct).ConfigureAwait(false);
-        return DevSessionRecord.TryParse(workload.Annotations.TryGetValue(DevAnnotations.Session, out var s) ? s : null);
-    }
-
-    public async Task<DevPod> EnterAsync(DevSessionRecord session, DevPatchOptions options, bool force, IProgress<string>? progress, CancellationToken ct)
-    {
-        var workload = await RequireAsync(ct).ConfigureAwait(false);
-        var existing = DevSessionRecord.TryParse(workload.Annotations.TryGetValue(DevAnnotations.Session, out var s) ? s : null);
-        if (existing is not null && existing.Owner != session.Owner && !force)
-            throw new DevModeOwnedException(service.Name, existing.Owner, existing.StartedAt, existing.Strategy);
-
-        // A takeover keeps the first recorded original: the live template is already a dev one.
-        var original = existing is not null && workload.Annotations.TryGetValue(DevAnnotations.Original, out var saved)
-            ? OriginalSpec.FromJson(saved)
-            : new OriginalSpec { Replicas = workload.Replicas, Template = workload.Template };
-
-        var originalContainer = FindContainer(original.Template);
-        if (options.RequireTools)
-            await CheckToolsAsync(workload, originalContainer, ct).ConfigureAwait(false);
-        var argv = options.WrapInSupervisor
-            ? options.CommandOverride ?? await OriginalArgvAsync(workload, originalContainer, ct).ConfigureAwait(false)
-            : null;
-
-        var devTemplate = KubernetesJson.Deserialize<V1PodTemplateSpec>(KubernetesJson.Serialize(original.Template));
-        var container = FindContainer(devTemplate);
-        // A dev process restarts on purpose and may start slowly: probes must not kill it.
-        container.LivenessProbe = null;
-        container.StartupProbe = null;
-        if (argv is not null)
-        {
-            container.Command = RestartSupervisor.Wrap(argv);
-            container.Args = null;
-        }
-        devTemplate.Metadata ??= new V1ObjectMeta();
-        devTemplate.Metadata.Annotations ??= new Dictionary<string, string>();
-        devTemplate.Metadata.Annotations[SessionIdAnnotation] = session.SessionId;
-
-        workload.Template = devTemplate;
-        workload.Replicas = 1;
-        workload.Annotations[DevAnnotations.Original] = original.ToJson();
-        workload.Annotations[DevAnnotations.Session] = session.ToJson();
-        progress?.Report($"patching {service.Workload} into dev mode ({session.Strategy})");
-        await workload.ReplaceAsync(ct).ConfigureAwait(false);
-
-        try
-        {
-            await WaitForRolloutAsync(workload, progress, TimeSpan.FromMinutes(3), ct).ConfigureAwait(false);
-            return await FindDevPodAsync(session.SessionId, ct).ConfigureAwait(false)
-                ?? throw new DevModeException($"{service.Workload} rolled out, but no ready pod carries session {session.SessionId}.");
-        }
-        catch (Exception failure)
-        {
-            // Never leave a half-entered dev mode behind: put the original back, even on Ctrl+C.
-            progress?.Report($"entering dev mode failed ({failure.GetType().Name}); restoring {service.Workload}");
-            using var restoreTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await RestoreAsync(session.Owner, force: true, restoreTimeout.Token).ConfigureAwait(false);
-            if (failure is TimeoutException)
-                throw new DevModeException($"{service.Workload} did not become ready in dev mode: {failure.Message}. The original was restored.",
-                    "Check the dev pod's logs (Watch-DevLog) and events; the container command may fail under the dev template.");
-            throw;
-        }
+        Check(workload, change);
+        if (mustBeInDevMode && change.Previous is null)
+            throw new DevModeException($"{service.Name} is not in dev mode.", $"Start-DevService {service.Name} -Strategy {session.Strategy}.");
+        change.Original = OriginalOf(workload);
+        var originalContainer = FindContainer(change.Original.Template.Spec);
+        // A spec that names its command gives the argv for free: record it for any later switch.
+        if (change.Original.Argv is null && originalContainer.Command is { Count: > 0 })
+            change.Original.Argv = [.. originalContainer.Command, .. originalContainer.Args ?? []];
+        if (plan.RequiredTools.Count > 0 && plan.Image is null)
+            await CheckToolsAsync(workload, plan.RequiredTools, ct).ConfigureAwait(false);
+        if (plan.NeedsArgv && change.Original.Argv is null)
+            change.Original.Argv = [.. await ResolveArgvAsync(workload, ct).ConfigureAwait(false)];
+        return change;
     }
 
     /// <summary>
-    /// Records a session that does not change the pod template (Intercept: Telepresence injects its
-    /// own agent), so ownership and Get-DevService work the same for every strategy.
+    /// Writes the change (retrying conflicts), waits for the rollout when the template changed and
+    /// returns the ready dev pod (null for plans that keep the template).
     /// </summary>
-    public async Task MarkAsync(DevSessionRecord session, bool force, CancellationToken ct)
-    {
-        var workload = await RequireAsync(ct).ConfigureAwait(false);
-        var existing = DevSessionRecord.TryParse(workload.Annotations.TryGetValue(DevAnnotations.Session, out var s) ? s : null);
-        if (existing is not null && existing.Owner != session.Owner && !force)
-            throw new DevModeOwnedException(service.Name, existing.Owner, existing.StartedAt, existing.Strategy);
-        if (workload.Annotations.ContainsKey(DevAnnotations.Original))
-            throw new DevModeException($"{service.Name} is in dev mode with a changed pod template ({existing?.Strategy}); it must be restored before an intercept.",
-                $"Stop-DevService {service.Name}, then start it again with -Strategy Intercept.");
-        workload.Annotations[DevAnnotations.Session] = session.ToJson();
-        await workload.ReplaceAsync(ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Puts the recorded original back and removes the session. Returns false if the service was in prod mode.</summary>
-    public async Task<bool> RestoreAsync(string owner, bool force, CancellationToken ct)
+    public async Task<DevPod?> CommitAsync(DevChange change, IProgress<string>? progress, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
             var workload = await RequireAsync(ct).ConfigureAwait(false);
-            var existing = DevSessionRecord.TryParse(workload.Annotations.TryGetValue(DevAnnotations.Session, out var s) ? s : null);
+            Check(workload, change);
+            var recorded = OriginalOf(workload);
+            // Keep what was learnt while preparing (argv) on top of whatever is recorded now.
+            recorded.Argv ??= change.Original.Argv;
+            change.Original = recorded;
+            var built = DevTemplateBuilder.Build(recorded, change.Plan, FindContainer);
+            var generation = workload.Metadata.Generation;
+            workload.Template = built.Template;
+            workload.Replicas = built.Replicas;
+            workload.Annotations[DevAnnotations.Original] = recorded.ToJson();
+            workload.Annotations[DevAnnotations.Session] = change.Session.ToJson();
+            progress?.Report($"{service.Workload}: applying the {change.Session.Strategy} dev template");
+            change.Written = true;
+            try
+            {
+                await workload.ReplaceAsync(ct).ConfigureAwait(false);
+            }
+            catch (KubeApiException e) when (e.Status == HttpStatusCode.Conflict && attempt < ConflictRetries)
+            {
+                continue; // someone wrote in between: read again, check ownership again
+            }
+            change.RolledOut = workload.Metadata.Generation != generation;
+            if (change.RolledOut)
+                await WaitForRolloutAsync(workload, progress, TimeSpan.FromMinutes(3), ct).ConfigureAwait(false);
+            if (change.Plan.KeepTemplate) return null;
+            return await FindDevPodAsync(change.Session.SessionId, ct).ConfigureAwait(false)
+                ?? throw new DevModeException($"{service.Workload} rolled out, but no ready pod runs its dev template {built.TemplateId}.");
+        }
+    }
+
+    /// <summary>Puts the recorded original back and removes the session. Returns false if the service was in prod mode.</summary>
+    /// <param name="onlySession">Restore only if this session still holds the workload (undoing our own failed change).</param>
+    public async Task<bool> RestoreAsync(string owner, bool force, CancellationToken ct, string? onlySession = null)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var workload = await RequireAsync(ct).ConfigureAwait(false);
+            var existing = RecordOf(workload);
+            if (onlySession is not null && existing?.SessionId != onlySession) return false;
             if (existing is not null && existing.Owner != owner && !force)
                 throw new DevModeOwnedException(service.Name, existing.Owner, existing.StartedAt, existing.Strategy);
             if (workload.Annotations.TryGetValue(DevAnnotations.Original, out var saved))
@@ -127,7 +131,7 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
                 await workload.ReplaceAsync(ct).ConfigureAwait(false);
                 return true;
             }
-            catch (KubeApiException e) when (e.Status == System.Net.HttpStatusCode.Conflict && attempt < 5)
+            catch (KubeApiException e) when (e.Status == HttpStatusCode.Conflict && attempt < ConflictRetries)
             {
                 // The controller updated status between our read and write: read again.
             }
@@ -147,21 +151,31 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
             if (done) return;
             if (status != last) progress?.Report($"waiting for {workload.Ref}: {status}");
             last = status;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"rollout of {workload.Ref} not finished after {timeout.TotalSeconds:0}s ({status})");
+            if (DateTime.UtcNow > deadline)
+                throw new DevModeException($"{workload.Ref} did not become ready in dev mode: rollout not finished after {timeout.TotalSeconds:0}s ({status}).",
+                    "Check the dev pod's logs (Watch-DevLog) and events; the container command may fail under the dev template.");
             await Task.Delay(200, ct).ConfigureAwait(false);
         }
     }
 
-    /// <summary>The ready, not terminating pod of this session.</summary>
-    public async Task<DevPod?> FindDevPodAsync(string sessionId, CancellationToken ct)
+    /// <summary>
+    /// The ready, not terminating pod running the live dev template. With <paramref name="sessionId"/>,
+    /// fails with <see cref="DevSessionEndedException"/> once that session no longer holds the workload.
+    /// </summary>
+    public async Task<DevPod?> FindDevPodAsync(string? sessionId, CancellationToken ct)
     {
         var workload = await RequireAsync(ct).ConfigureAwait(false);
+        var record = RecordOf(workload);
+        if (sessionId is not null && record?.SessionId != sessionId)
+            throw new DevSessionEndedException(service.Name, sessionId, record);
+        var templateId = DevTemplateBuilder.IdOf(workload.Template);
+        if (templateId is null) return null;
         var pods = await target.Client.CoreV1.ListNamespacedPodAsync(target.Namespace, labelSelector: workload.LabelSelector(), cancellationToken: ct).ConfigureAwait(false);
         var pod = pods.Items
             .Where(p => p.Metadata.DeletionTimestamp is null
-                        && p.Metadata.Annotations?.TryGetValue(SessionIdAnnotation, out var id) == true && id == sessionId
+                        && DevTemplateBuilder.IdOf(new V1PodTemplateSpec { Metadata = p.Metadata }) == templateId
                         && p.Status?.Phase == "Running"
-                        && p.Status.ContainerStatuses?.Any(c => c.Name == ContainerName(p.Spec) && c.Ready) == true)
+                        && p.Status.ContainerStatuses?.Any(c => c.Name == FindContainer(p.Spec).Name && c.Ready) == true)
             .OrderByDescending(p => p.Metadata.CreationTimestamp)
             .FirstOrDefault();
         if (pod is null) return null;
@@ -169,9 +183,24 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
         return new DevPod(pod.Metadata.Name, container.Name, container.Image);
     }
 
-    private string ContainerName(V1PodSpec spec) => FindContainer(spec).Name;
+    private void Check(Workload workload, DevChange change)
+    {
+        var existing = RecordOf(workload);
+        if (change.RequireSession is not null && existing?.SessionId != change.RequireSession)
+            throw new DevSessionEndedException(service.Name, change.RequireSession, existing);
+        if (existing is not null && existing.Owner != change.Session.Owner && !change.Force)
+            throw new DevModeOwnedException(service.Name, existing.Owner, existing.StartedAt, existing.Strategy);
+        change.Previous ??= existing;
+    }
 
-    private V1Container FindContainer(V1PodTemplateSpec template) => FindContainer(template.Spec);
+    /// <summary>The recorded original; in prod mode, the live spec is the original.</summary>
+    private static OriginalSpec OriginalOf(Workload workload) =>
+        workload.Annotations.TryGetValue(DevAnnotations.Original, out var saved)
+            ? OriginalSpec.FromJson(saved)
+            : new OriginalSpec { Replicas = workload.Replicas, Template = workload.Template };
+
+    private static DevSessionRecord? RecordOf(Workload workload) =>
+        DevSessionRecord.TryParse(workload.Annotations.TryGetValue(DevAnnotations.Session, out var s) ? s : null);
 
     private V1Container FindContainer(V1PodSpec spec) =>
         (service.Container is null ? spec.Containers.FirstOrDefault() : spec.Containers.FirstOrDefault(c => c.Name == service.Container))
@@ -183,41 +212,48 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
         ?? throw new DevModeException($"{service.Workload} does not exist in namespace {target.Namespace}.",
             "Deploy the project in prod mode first (Deploy-DevProject), or fix 'workload' in devk8s.yaml.");
 
-    /// <summary>The spec's command, or (when the image supplies it) PID 1's argv read from a running pod.</summary>
-    private async Task<IReadOnlyList<string>> OriginalArgvAsync(Workload workload, V1Container container, CancellationToken ct)
+    /// <summary>
+    /// The app's argv when the spec sets no command: PID 1's argv in a pod that runs the original
+    /// command (or, for a workload wrapped by an earlier DevK8s, the argv inside the wrap).
+    /// </summary>
+    private async Task<IReadOnlyList<string>> ResolveArgvAsync(Workload workload, CancellationToken ct)
     {
-        if (RestartSupervisor.IsWrapped(container.Command))
-            return container.Command.Skip(4).ToList();
-        if (container.Command is { Count: > 0 })
-            return [.. container.Command, .. container.Args ?? []];
+        var live = FindContainer(workload.Template.Spec);
+        if (RestartSupervisor.Unwrap(live.Command) is { } wrapped) return wrapped;
+        var original = FindContainer(OriginalOf(workload).Template.Spec);
+        if (!(live.Command ?? []).SequenceEqual(original.Command ?? []))
+            throw new DevModeException($"{service.Workload} runs a replaced command in dev mode, so the image's entrypoint cannot be read from its pod.",
+                $"Stop-DevService {service.Name}, then start it with this strategy; or set the command in devk8s.yaml.");
         var pod = await AnyRunningPodAsync(workload, ct).ConfigureAwait(false)
             ?? throw new DevModeException($"{service.Workload} sets no command, so DevK8s reads the image's entrypoint from a running pod, but none is running.",
                 "Start the service in prod mode first (Deploy-DevProject), or set the process to run in devk8s.yaml.");
-        var result = await PodExec.RunAsync(target, pod, container.Name, ["cat", "/proc/1/cmdline"], ct).ConfigureAwait(false);
+        var result = await PodExec.RunAsync(target, pod, live.Name, ["cat", "/proc/1/cmdline"], ct).ConfigureAwait(false);
         var argv = result.Stdout.Split('\0', StringSplitOptions.RemoveEmptyEntries);
         return result.ExitCode == 0 && argv.Length > 0
             ? argv
-            : throw new DevModeException($"cannot read the entrypoint of {pod}/{container.Name}: {result.Stderr.Trim()}");
+            : throw new DevModeException($"cannot read the entrypoint of {pod}/{live.Name}: {result.Stderr.Trim()}");
     }
 
-    private async Task CheckToolsAsync(Workload workload, V1Container container, CancellationToken ct)
+    private async Task CheckToolsAsync(Workload workload, IReadOnlyList<string> tools, CancellationToken ct)
     {
+        var container = FindContainer(workload.Template.Spec);
         var pod = await AnyRunningPodAsync(workload, ct).ConfigureAwait(false);
-        if (pod is null) return; // checked again by the sync agent once the dev pod runs
+        if (pod is null) return; // checked again by the strategy once the dev pod runs
         ExecResult result;
         try
         {
-            result = await PodExec.RunAsync(target, pod, container.Name, ["/bin/sh", "-c", "for t in tar head find md5sum kill; do command -v $t >/dev/null || echo missing:$t; done"], ct).ConfigureAwait(false);
+            result = await PodExec.RunAsync(target, pod, container.Name,
+                ["/bin/sh", "-c", $"for t in {string.Join(' ', tools)}; do command -v $t >/dev/null || echo missing:$t; done"], ct).ConfigureAwait(false);
         }
         catch (ExecException e) when (e.Message.Contains("no such file", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("not found", StringComparison.OrdinalIgnoreCase))
         {
-            throw new DevModeException($"image {container.Image} has no /bin/sh ({e.Message}). Dev mode wraps and syncs through sh and tar.",
-                $"Use -Strategy Image for {service.Name}, or base the image on one with a shell (busybox, debian, alpine).");
+            throw new DevModeException($"image {container.Image} has no /bin/sh ({e.Message}). This dev loop runs through sh and {string.Join(", ", tools)}.",
+                $"Use -Strategy Image or Intercept for {service.Name}, or base the image on one with a shell (busybox, debian, alpine).");
         }
         var missing = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("missing:")).Select(l => l[8..]).ToList();
         if (missing.Count > 0 || result.ExitCode != 0)
-            throw new DevModeException($"image {container.Image} lacks {string.Join(", ", missing)}: dev mode needs sh, tar, head, find, md5sum and kill in the container.",
-                $"Use -Strategy Image for {service.Name}, or add those tools (busybox has them all) to the image.");
+            throw new DevModeException($"image {container.Image} lacks {string.Join(", ", missing)}: this dev loop needs sh, {string.Join(", ", tools)} in the container.",
+                $"Use -Strategy Image or Intercept for {service.Name}, or add those tools (busybox has them all) to the image.");
     }
 
     private async Task<string?> AnyRunningPodAsync(Workload workload, CancellationToken ct)

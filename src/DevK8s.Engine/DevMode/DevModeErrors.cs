@@ -13,3 +13,12 @@ public sealed class DevModeException(string message, string? recommendedAction =
 {
     public string? RecommendedAction { get; } = recommendedAction;
 }
+
+/// <summary>The session this process drove no longer holds the workload (switched, taken over or stopped elsewhere).</summary>
+public sealed class DevSessionEndedException(string service, string sessionId, DevK8s.Engine.Cluster.DevSessionRecord? now)
+    : Exception(now is null
+        ? $"{service} left dev mode from elsewhere (session {sessionId} ended)."
+        : $"{service} is now driven by session {now.SessionId} ({now.Strategy}, {now.Owner}, since {now.StartedAt:u}); session {sessionId} ended here.")
+{
+    public DevK8s.Engine.Cluster.DevSessionRecord? Now { get; } = now;
+}

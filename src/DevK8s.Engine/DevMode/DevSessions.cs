@@ -1,15 +1,18 @@
 using System.Collections.Concurrent;
 using DevK8s.Engine.Cluster;
 using DevK8s.Engine.Config;
-using DevK8s.Engine.Intercept;
-using DevK8s.Engine.Sync;
+using DevK8s.Engine.Logs;
 
 namespace DevK8s.Engine.DevMode;
 
-/// <summary>The dev sessions this process drives, and how they start and stop.</summary>
+/// <summary>
+/// The dev sessions this process drives, and the one path every strategy goes through:
+/// check ownership → record → apply the plan → start the runtime → roll back on any failure.
+/// </summary>
 public static class DevSessions
 {
     private static readonly ConcurrentDictionary<string, DevSession> Live = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly TimeSpan UndoTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Who a session belongs to: the same developer on the same machine may resume it without -Force.</summary>
     public static string CurrentOwner { get; } = $"{Environment.UserName}@{Environment.MachineName}";
@@ -21,95 +24,134 @@ public static class DevSessions
     public static DevSession? Find(KubeTarget target, ServiceConfig service) => Live.GetValueOrDefault(Key(target, service));
 
     /// <summary>
-    /// Puts a service into dev mode and returns once it is live (initial sync done); the sync
-    /// goes on in the background. Takes ownership of <paramref name="target"/>.
+    /// Puts a service into dev mode with <paramref name="strategy"/> and returns once it is live
+    /// (first iteration done); the loop goes on in the background. Takes ownership of <paramref name="target"/>.
     /// </summary>
     public static async Task<DevSession> StartAsync(KubeTarget target, ProjectConfig project, ServiceConfig service, Strategy strategy,
-        bool force, SyncOptions syncOptions, IProgress<string>? progress, CancellationToken ct, string? envFile = null)
+        bool force, IReadOnlyDictionary<string, object?> options, IProgress<string>? progress, CancellationToken ct)
     {
-        if (strategy is not (Strategy.Sync or Strategy.Intercept))
-            throw new DevModeException($"the {strategy} strategy is not available in this version of DevK8s; Sync and Intercept are.",
-                $"Use -Strategy Sync or -Strategy Intercept for {service.Name}.");
-        if (strategy == Strategy.Intercept)
-            return await StartInterceptAsync(target, project, service, force, envFile, progress, ct).ConfigureAwait(false);
-        if (service.Sync is null)
-            throw new DevModeException($"{service.Name} has no 'sync' section in {project.FilePath}.", "Add sync.paths (from, to) for this service, or pick another strategy.");
+        var impl = StrategyRegistry.Get(strategy);
+        var plan = impl.Plan(project, service);
+        // Restarting from the same process: stop the local side first, keep the cluster side.
+        if (Live.TryRemove(Key(target, service), out var running)) await running.DisposeAsync().ConfigureAwait(false);
 
-        if (Find(target, service) is { } running)
-        {
-            // Restarting from the same process: stop the local side first, keep the cluster side.
-            Live.TryRemove(Key(target, service), out _);
-            await running.DisposeAsync().ConfigureAwait(false);
-        }
-
-        var record = new DevSessionRecord(CurrentOwner, Guid.NewGuid().ToString("N")[..12], strategy.ToString(), DateTimeOffset.Now);
-        var session = new DevSession(target, project, service, record);
-        var wrap = service.Sync.OnChange.Any(r => r.Action == SyncAction.Restart);
-        progress?.Report($"{service.Name}: entering dev mode");
-        var pod = await session.Controller.EnterAsync(record, new DevPatchOptions(strategy, wrap), force, progress, ct).ConfigureAwait(false);
-        session.Pod = pod.Name;
-
+        var record = NewRecord(strategy);
+        var controller = new DevModeController(target, service);
+        progress?.Report($"{service.Name}: entering dev mode ({strategy})");
+        var change = await controller.PrepareAsync(record, plan, force, mustBeInDevMode: false, ct).ConfigureAwait(false);
         try
         {
-            session.Sync = new SyncSession(target, service, session.Controller, record.SessionId, syncOptions, session.Logs, session.OnSync);
-            session.Sync.ConnectionChanged += connected =>
-            {
-                if (session.State is SessionState.Live or SessionState.Reconnecting)
-                    session.State = connected ? SessionState.Live : SessionState.Reconnecting;
-            };
-            progress?.Report($"{service.Name}: initial sync into {pod.Name}");
-            await session.Sync.SyncAllAsync(SyncKind.Initial, ct).ConfigureAwait(false);
+            var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
+            return await StartRuntimeAsync(target, project, service, impl, record, pod, options, new LogHub(), progress, ct).ConfigureAwait(false);
         }
-        catch
+        catch (Exception failure) when (change.Written)
         {
-            // The workload is fully in dev mode; the local side failed. Leave nothing half-done:
-            // restore, so the service keeps serving prod code.
-            using var restore = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            if (session.Sync is not null) await session.Sync.DisposeAsync().ConfigureAwait(false);
-            await session.Controller.RestoreAsync(record.Owner, force: true, restore.Token).ConfigureAwait(false);
+            // Never leave a half-entered dev mode behind: put the original back, even on Ctrl+C.
+            progress?.Report($"entering dev mode failed ({failure.GetType().Name}); restoring {service.Workload}");
+            using var undo = new CancellationTokenSource(UndoTimeout);
+            await controller.RestoreAsync(record.Owner, force: true, undo.Token, onlySession: record.SessionId).ConfigureAwait(false);
+            if (failure is OperationCanceledException) throw;
             throw;
         }
+    }
+
+    /// <summary>
+    /// Moves a service in dev mode from its current strategy to <paramref name="strategy"/>: one
+    /// replace from the current dev template to the new one (none when they are equal), computed
+    /// from the recorded original. If the new loop cannot start, the previous one comes back.
+    /// </summary>
+    public static async Task<DevSession> SwitchAsync(KubeTarget target, ProjectConfig project, ServiceConfig service, Strategy strategy,
+        bool force, IReadOnlyDictionary<string, object?> options, IProgress<string>? progress, CancellationToken ct)
+    {
+        var impl = StrategyRegistry.Get(strategy);
+        var plan = impl.Plan(project, service);
+        var controller = new DevModeController(target, service);
+        var record = NewRecord(strategy);
+        // Everything that can refuse (ownership, tools, argv) is checked before anything stops.
+        var change = await controller.PrepareAsync(record, plan, force, mustBeInDevMode: true, ct).ConfigureAwait(false);
+        var previous = change.Previous!;
+        var local = Live.TryRemove(Key(target, service), out var running) ? running : null;
+        var logs = local?.Logs ?? new LogHub();
+        if (local is not null)
+        {
+            logs.Write(new DevLogRecord(DateTimeOffset.Now, service.Name, local.Pod, null, "stdout", $"switching {previous.Strategy} → {strategy}", LogSource.Local));
+            await local.DisposeAsync(completeLogs: false).ConfigureAwait(false);
+        }
+        try
+        {
+            var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
+            var session = await StartRuntimeAsync(target, project, service, impl, record, pod, options, logs, progress, ct).ConfigureAwait(false);
+            if (local is not null && !ReferenceEquals(local.Target, target)) local.Target.Dispose();
+            return session;
+        }
+        catch (Exception failure)
+        {
+            progress?.Report($"switching {service.Name} to {strategy} failed; bringing {previous.Strategy} back");
+            using var undo = new CancellationTokenSource(UndoTimeout);
+            var back = await SwitchBackAsync(target, project, service, previous, change.Written ? record.SessionId : null, logs, progress, undo.Token).ConfigureAwait(false);
+            if (failure is OperationCanceledException) throw;
+            throw new DevModeException($"switching {service.Name} to {strategy} failed: {failure.Message} " +
+                (back ? $"{previous.Strategy} is back." : $"{previous.Strategy} could not be restarted; the service is in dev mode with its template but no local loop runs."),
+                failure is DevModeException dm ? dm.RecommendedAction : $"Fix the cause, then Switch-DevStrategy {service.Name} -Strategy {strategy} again.");
+        }
+    }
+
+    /// <summary>The previous strategy's template and runtime, after a failed switch.</summary>
+    private static async Task<bool> SwitchBackAsync(KubeTarget target, ProjectConfig project, ServiceConfig service, DevSessionRecord previous,
+        string? writtenBy, LogHub logs, IProgress<string>? progress, CancellationToken ct)
+    {
+        var kind = Enum.Parse<Strategy>(previous.Strategy, ignoreCase: true);
+        if (!StrategyRegistry.TryGet(kind, out var impl)) return false;
+        var record = NewRecord(kind) with { StartedAt = previous.StartedAt };
+        try
+        {
+            var controller = new DevModeController(target, service);
+            var change = await controller.PrepareAsync(record, impl.Plan(project, service), force: true, mustBeInDevMode: true, ct,
+                requireSession: writtenBy ?? previous.SessionId).ConfigureAwait(false);
+            var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
+            await StartRuntimeAsync(target, project, service, impl, record, pod, new Dictionary<string, object?>(), logs, progress, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logs.Write(new DevLogRecord(DateTimeOffset.Now, service.Name, null, null, "error", $"bringing {previous.Strategy} back failed: {e.Message}", LogSource.Local));
+            return false;
+        }
+    }
+
+    private static async Task<DevSession> StartRuntimeAsync(KubeTarget target, ProjectConfig project, ServiceConfig service, IDevStrategy impl,
+        DevSessionRecord record, DevPod? pod, IReadOnlyDictionary<string, object?> options, LogHub logs, IProgress<string>? progress, CancellationToken ct)
+    {
+        var session = new DevSession(target, project, service, record, impl, logs) { Pod = pod?.Name };
+        var context = new DevRuntimeContext
+        {
+            Target = target, Project = project, Service = service, Controller = session.Controller, Record = record, Pod = pod,
+            Logs = logs, Progress = progress, Options = options, OnPush = session.OnPush,
+        };
+        session.Runtime = await impl.StartAsync(context, ct).ConfigureAwait(false);
+        session.Changes = await ReadChangesAsync(target, service, ct).ConfigureAwait(false);
         session.State = SessionState.Live;
-        session.RunInBackground(session.Sync.WatchAsync);
+        // When the loop ends by itself (the intercepted local command exited), the service goes back to
+        // prod mode; the ended session stays listed (Get-DevSession shows why it stopped).
+        session.Ended += async s =>
+        {
+            using var restore = new CancellationTokenSource(UndoTimeout);
+            try { await s.Controller.RestoreAsync(record.Owner, force: false, restore.Token, onlySession: record.SessionId).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                logs.Write(new DevLogRecord(DateTimeOffset.Now, service.Name, null, null, "warning", $"restoring the prod spec failed: {e.Message}", LogSource.Local));
+            }
+        };
         Live[Key(target, service)] = session;
+        session.Run();
         return session;
     }
 
-    private static async Task<DevSession> StartInterceptAsync(KubeTarget target, ProjectConfig project, ServiceConfig service,
-        bool force, string? envFile, IProgress<string>? progress, CancellationToken ct)
+    /// <summary>What dev mode changed on the workload right now, from the recorded original.</summary>
+    public static async Task<IReadOnlyList<string>> ReadChangesAsync(KubeTarget target, ServiceConfig service, CancellationToken ct)
     {
-        var config = service.Intercept
-            ?? throw new DevModeException($"{service.Name} has no 'intercept' section in {project.FilePath}.", "Add intercept.command (and ports) for this service.");
-        if (Find(target, service) is { } running)
-        {
-            Live.TryRemove(Key(target, service), out _);
-            await running.DisposeAsync().ConfigureAwait(false);
-        }
-        var record = new DevSessionRecord(CurrentOwner, Guid.NewGuid().ToString("N")[..12], Strategy.Intercept.ToString(), DateTimeOffset.Now);
-        var session = new DevSession(target, project, service, record);
-        await session.Controller.MarkAsync(record, force, ct).ConfigureAwait(false);
-        try
-        {
-            session.Intercept = await InterceptRunner.StartAsync(target.Context, target.Namespace, service, config, envFile, session.Logs, progress, ct).ConfigureAwait(false);
-        }
-        catch
-        {
-            using var restore = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await session.Controller.RestoreAsync(record.Owner, force: true, restore.Token).ConfigureAwait(false);
-            throw;
-        }
-        session.State = SessionState.Live;
-        var key = Key(target, service);
-        Live[key] = session;
-        // When the local command ends, the intercept was left: the service is back in prod mode.
-        _ = session.Intercept.Finished.ContinueWith(async _ =>
-        {
-            session.State = SessionState.Stopped;
-            using var restore = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try { await session.Controller.RestoreAsync(record.Owner, force: false, restore.Token).ConfigureAwait(false); }
-            catch (Exception e) when (e is not OutOfMemoryException) { session.Logs.Write(new Logs.DevLogRecord(DateTimeOffset.Now, service.Name, null, null, "warning", $"clearing the dev-mode record failed: {e.Message}", Logs.LogSource.Local)); }
-        }, TaskScheduler.Default).Unwrap();
-        return session;
+        var status = await ServiceStatusReader.ReadAsync(target, [service], ct).ConfigureAwait(false);
+        return status[0].Changes;
     }
 
     /// <summary>
@@ -127,16 +169,29 @@ public static class DevSessions
         return restored;
     }
 
-    /// <summary>One-shot content sync into a service already in dev mode.</summary>
-    public static async Task<DevSyncReport> SyncOnceAsync(KubeTarget target, ProjectConfig project, ServiceConfig service, CancellationToken ct)
+    /// <summary>
+    /// One iteration of the service's loop now: through this process's live session, or, from any
+    /// other process, through a runtime started just for it against the running dev pod.
+    /// </summary>
+    public static async Task<PushReport> PushAsync(KubeTarget target, ProjectConfig project, ServiceConfig service, IProgress<string>? progress, CancellationToken ct)
     {
-        if (Find(target, service) is { Sync: { } live }) return await live.SyncAllAsync(SyncKind.Resync, ct).ConfigureAwait(false);
+        if (Find(target, service) is { Runtime: { } live }) return await live.PushAsync(ct).ConfigureAwait(false);
         var controller = new DevModeController(target, service);
         var record = await controller.ReadSessionAsync(ct).ConfigureAwait(false)
-            ?? throw new DevModeException($"{service.Name} is not in dev mode.", $"Start-DevService {service.Name} -Strategy Sync first.");
-        DevSyncReport? report = null;
-        await using var sync = new SyncSession(target, service, controller, record.SessionId, new SyncOptions(), new Logs.LogHub(), r => report = r);
-        await sync.SyncAllAsync(SyncKind.Initial, ct).ConfigureAwait(false);
-        return report!;
+            ?? throw new DevModeException($"{service.Name} is not in dev mode.", $"Start-DevService {service.Name} first.");
+        var kind = Enum.Parse<Strategy>(record.Strategy, ignoreCase: true);
+        var impl = StrategyRegistry.Get(kind);
+        PushReport? report = null;
+        var context = new DevRuntimeContext
+        {
+            Target = target, Project = project, Service = service, Controller = controller, Record = record,
+            Pod = await controller.FindDevPodAsync(record.SessionId, ct).ConfigureAwait(false),
+            Logs = new LogHub(), Progress = progress, OnPush = r => report = r,
+        };
+        await using var runtime = await impl.StartAsync(context, ct).ConfigureAwait(false);
+        return report ?? await runtime.PushAsync(ct).ConfigureAwait(false);
     }
+
+    private static DevSessionRecord NewRecord(Strategy strategy) =>
+        new(CurrentOwner, Guid.NewGuid().ToString("N")[..12], strategy.ToString(), DateTimeOffset.Now);
 }

@@ -12,6 +12,12 @@ public sealed class OriginalSpec
     public int? Replicas { get; set; }
     public V1PodTemplateSpec Template { get; set; } = null!;
 
+    /// <summary>
+    /// The dev container's real argv, resolved once from the prod spec or a prod pod. Recorded
+    /// because during a switch the running pod executes a supervisor, not the app.
+    /// </summary>
+    public List<string>? Argv { get; set; }
+
     public string ToJson() => KubernetesJson.Serialize(this);
 
     public static OriginalSpec FromJson(string json) => KubernetesJson.Deserialize<OriginalSpec>(json);

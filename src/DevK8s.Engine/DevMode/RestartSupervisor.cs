@@ -30,4 +30,7 @@ public static class RestartSupervisor
 
     /// <summary>The original argv if the command is already wrapped (a takeover of a session in dev mode).</summary>
     public static bool IsWrapped(IList<string>? command) => command is { Count: > 3 } && command[2] == Script;
+
+    /// <summary>The argv a wrapped command runs, or null when it is not wrapped.</summary>
+    public static IReadOnlyList<string>? Unwrap(IList<string>? command) => IsWrapped(command) ? command!.Skip(4).ToList() : null;
 }

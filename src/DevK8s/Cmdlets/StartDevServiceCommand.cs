@@ -1,15 +1,14 @@
 using System.Management.Automation;
 using DevK8s.Engine.Config;
 using DevK8s.Engine.DevMode;
-using DevK8s.Engine.Sync;
 using DevK8s.Infrastructure;
 
 namespace DevK8s.Cmdlets;
 
-/// <summary>Puts services into dev mode; returns once each is live, syncing goes on in the background.</summary>
+/// <summary>Puts services into dev mode; returns once each is live, the dev loop goes on in the background.</summary>
 [Cmdlet(VerbsLifecycle.Start, "DevService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(DevSession), typeof(DevSyncResult))]
-public sealed class StartDevServiceCommand : ServiceCmdlet
+[OutputType(typeof(DevSession), typeof(DevPushResult), typeof(DevSyncResult))]
+public sealed class StartDevServiceCommand : ServiceCmdlet, IDynamicParameters
 {
     /// <summary>The dev loop to use; default: the service's strategy in devk8s.yaml.</summary>
     [Parameter]
@@ -19,17 +18,14 @@ public sealed class StartDevServiceCommand : ServiceCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Also write the DevSyncResult of the initial sync.</summary>
+    /// <summary>Also write what the first iteration of the loop did (the initial sync).</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <summary>Poll for file changes instead of native events (WSL, network drives).</summary>
-    [Parameter]
-    public SwitchParameter Poll { get; set; }
+    private RuntimeDefinedParameterDictionary? _dynamic;
 
-    /// <summary>Intercept: also write the remote environment to this dotenv file (owner-only) for an IDE debugger.</summary>
-    [Parameter]
-    public string? EnvFile { get; set; }
+    /// <summary>-Poll (Sync), -EnvFile (Intercept)…: only the chosen strategy's parameters.</summary>
+    public object GetDynamicParameters() => _dynamic = StrategyParameters.For(StrategyParameters.Resolve(this, Strategy, Name, Path));
 
     protected override void EndProcessing()
     {
@@ -51,6 +47,12 @@ public sealed class StartDevServiceCommand : ServiceCmdlet
                 "Add a sync (or image, binary, intercept) section for it, or pass -Strategy."));
             return;
         }
+        var (options, invalid) = StrategyParameters.Bind(this, _dynamic, strategy.Value, service.Name);
+        if (invalid is not null)
+        {
+            WriteError(invalid);
+            return;
+        }
         var target = EngineBridge.Connect(this, project);
         var owned = false;
         try
@@ -58,12 +60,11 @@ public sealed class StartDevServiceCommand : ServiceCmdlet
             if (!ShouldProcess($"{service.Name} ({service.Workload} in {target.Context}/{target.Namespace})", $"Enter dev mode ({strategy})"))
                 return;
             var progress = ProgressFor(index + 1, $"Start-DevService {service.Name}");
-            var envFile = EnvFile is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(EnvFile);
-            var session = Await(ct => DevSessions.StartAsync(target, project, service, strategy.Value, Force, new SyncOptions(Poll), progress, ct, envFile));
+            var session = Await(ct => DevSessions.StartAsync(target, project, service, strategy.Value, Force, options, progress, ct));
             owned = true;
             WriteProgress(new ProgressRecord(index + 1, $"Start-DevService {service.Name}", "live") { RecordType = ProgressRecordType.Completed });
             WriteObject(Mapper.ToOutput(session));
-            if (PassThru && session.LastSync is { } sync) WriteObject(Mapper.ToOutput(sync));
+            if (PassThru && session.LastPush is { } push) WriteObject(push.Sync is { } sync ? Mapper.ToOutput(sync) : Mapper.ToOutput(push));
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {

@@ -43,6 +43,7 @@ internal static class Mapper
         Ready = s.Mode == ServiceMode.Missing ? "-" : $"{s.ReadyReplicas}/{s.DesiredReplicas}",
         Image = s.Image,
         ProjectPath = projectPath,
+        Changes = s.Changes.ToArray(),
     };
 
     public static DevApplyResult ToOutput(ApplyResult r) => new()
@@ -89,14 +90,38 @@ internal static class Mapper
         StartedAt = s.Record.StartedAt,
         Owner = s.Record.Owner,
         SessionId = s.Record.SessionId,
-        LastSync = s.LastSync is null ? null : ToOutput(s.LastSync),
+        LastPush = s.LastPush is null ? null : ToOutput(s.LastPush),
         Error = s.Failure?.Message,
         ProjectPath = s.Project.FilePath,
-        InterceptId = s.Intercept?.InterceptId,
-        LocalPorts = s.Intercept?.Ports.ToArray(),
-        LocalPid = s.Intercept?.Process?.Pid,
-        ExitCode = s.Intercept?.Process?.ExitCode,
+        Changes = s.Changes.ToArray(),
+        Details = ToDetails(s.Strategy.Kind, s.Details),
     };
+
+    public static DevPushResult ToOutput(PushReport r) => new()
+    {
+        Service = r.Service,
+        Strategy = ToOutput(r.Strategy),
+        Pod = r.Pod,
+        Summary = r.Summary,
+        Bytes = r.BytesSent,
+        Duration = r.Duration,
+        Time = r.Time,
+    };
+
+    /// <summary>A strategy's details as one object with its own type name (DevK8s.DevSyncDetails…), so each gets its view.</summary>
+    private static System.Management.Automation.PSObject ToDetails(Strategy strategy, IReadOnlyList<KeyValuePair<string, object?>> details)
+    {
+        var o = new System.Management.Automation.PSObject();
+        o.TypeNames.Insert(0, $"DevK8s.Dev{strategy}Details");
+        foreach (var (name, value) in details)
+            o.Properties.Add(new System.Management.Automation.PSNoteProperty(name, value switch
+            {
+                DevSyncReport sync => ToOutput(sync),
+                PushReport push => ToOutput(push),
+                _ => value,
+            }));
+        return o;
+    }
 
     public static DevLogRecord ToOutput(Engine.Logs.DevLogRecord r) => new()
     {

@@ -15,4 +15,6 @@ public sealed class DevService
     public required string Ready { get; init; }
     public string? Image { get; init; }
     public required string ProjectPath { get; init; }
+    /// <summary>In dev mode: what dev mode changed on the workload, from the recorded original.</summary>
+    public string[] Changes { get; init; } = [];
 }

@@ -15,14 +15,26 @@ public sealed class DevSession
     public DateTimeOffset StartedAt { get; init; }
     public required string Owner { get; init; }
     public required string SessionId { get; init; }
-    public DevSyncResult? LastSync { get; init; }
+    /// <summary>What the last iteration of the loop did (initial sync, a change, Sync-DevService).</summary>
+    public DevPushResult? LastPush { get; init; }
     public string? Error { get; init; }
     public required string ProjectPath { get; init; }
-    /// <summary>Intercept: Telepresence's intercept id, the local port mappings, the local command's PID and exit code.</summary>
-    public string? InterceptId { get; init; }
-    public string[]? LocalPorts { get; init; }
-    public int? LocalPid { get; init; }
-    public int? ExitCode { get; init; }
+    /// <summary>What dev mode changed on the workload, from the recorded original (e.g. "replicas 2 → 1").</summary>
+    public string[] Changes { get; init; } = [];
+    /// <summary>What only this strategy knows: Sync's watch state and last sync, Intercept's id, ports and local PID…</summary>
+    public System.Management.Automation.PSObject? Details { get; init; }
+}
+
+/// <summary>One iteration of a dev loop (any strategy): what it sent and how long it took.</summary>
+public sealed class DevPushResult
+{
+    public required string Service { get; init; }
+    public DevStrategy Strategy { get; init; }
+    public string? Pod { get; init; }
+    public required string Summary { get; init; }
+    public long Bytes { get; init; }
+    public TimeSpan Duration { get; init; }
+    public DateTimeOffset Time { get; init; }
 }
 
 public enum DevSyncKind { Initial, Change, Resync }
