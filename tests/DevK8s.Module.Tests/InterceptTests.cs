@@ -2,6 +2,7 @@ using System.Diagnostics;
 using DevK8s.Tests.Shared;
 using k8s;
 using Xunit;
+using Fake = DevK8s.Module.Tests.TelepresenceStandIn;
 
 namespace DevK8s.Module.Tests;
 
@@ -13,30 +14,6 @@ namespace DevK8s.Module.Tests;
 public class InterceptTests(NamespaceFixture ns) : IClassFixture<NamespaceFixture>
 {
     private const string Secret = "s3cr3t-value-from-a-Secret";
-
-    private sealed class Fake : IDisposable
-    {
-        public string State { get; } = Directory.CreateTempSubdirectory("devk8s-tp-state-").FullName;
-        public string Executable { get; }
-
-        public Fake(string version = "2.22.4")
-        {
-            var dll = Path.Combine(PowerShellHost.RepoRoot, "tests", "DevK8s.FakeTelepresence", "bin", BuildConfiguration(), "net10.0", "telepresence.dll");
-            Assert.True(File.Exists(dll), $"stand-in not built: {dll}");
-            Executable = Path.Combine(State, "bin", "telepresence");
-            Directory.CreateDirectory(Path.GetDirectoryName(Executable)!);
-            File.WriteAllText(Executable, $"#!/bin/sh\nTELEPRESENCE_FAKE_STATE='{State}' exec dotnet '{dll}' \"$@\"\n");
-            File.SetUnixFileMode(Executable, (UnixFileMode)0b111_101_101);
-            File.WriteAllText(Path.Combine(State, "version"), version);
-            File.WriteAllText(Path.Combine(State, "env.json"), $$"""{"SECRET_TOKEN":"{{Secret}}","DB_URL":"postgres://db:5432","PATH":"/usr/local/sbin:/container/only"}""");
-        }
-
-        public string[] Calls => File.Exists(Path.Combine(State, "calls.log")) ? File.ReadAllLines(Path.Combine(State, "calls.log")) : [];
-        public void Set(string file, string text = "") => File.WriteAllText(Path.Combine(State, file), text);
-        public void Dispose() => Directory.Delete(State, true);
-
-        private static string BuildConfiguration() => AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug";
-    }
 
     /// <summary>A local command that records its environment and leaves a grandchild running.</summary>
     private TempProject Project(Fake fake, string ports = "[\"8080:http\"]", string? command = null)

@@ -53,7 +53,11 @@ public static class DevModeChanges
     /// <summary>The template without what Describe already explains, so only unexplained changes remain.</summary>
     private static JsonNode Strip(JsonNode template, string? containerName)
     {
-        (template["metadata"]?["annotations"] as JsonObject)?.Remove(DevTemplateBuilder.TemplateAnnotation);
+        if (template["metadata"] is JsonObject metadata && metadata["annotations"] is JsonObject annotations)
+        {
+            annotations.Remove(DevTemplateBuilder.TemplateAnnotation);
+            if (annotations.Count == 0) metadata.Remove("annotations");
+        }
         if (template["spec"]?["containers"] is JsonArray containers)
             foreach (var c in containers.OfType<JsonObject>())
                 if (containerName is null || (string?)c["name"] == containerName || containers.Count == 1)

@@ -22,3 +22,6 @@ public sealed class DevSessionEndedException(string service, string sessionId, D
 {
     public DevK8s.Engine.Cluster.DevSessionRecord? Now { get; } = now;
 }
+
+/// <summary>A switch failed; the message says what came back, the cause keeps its own error id.</summary>
+public sealed class DevSwitchFailedException(string message, Exception cause) : Exception(message, cause);

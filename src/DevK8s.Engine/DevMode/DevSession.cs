@@ -116,6 +116,7 @@ public sealed class DevSession : IAsyncDisposable
     {
         if (State is SessionState.Stopped or SessionState.Failed) return;
         State = SessionState.Stopped;
+        Failure = e; // why it stopped, for Get-DevSession
         Logs.Write(new DevLogRecord(DateTimeOffset.Now, Service.Name, Pod, null, "warning",
             $"{e.Message}{(detail is null ? "" : " " + detail)} This process's {Record.Strategy} loop stopped.", LogSource.Local));
         _stop.Cancel();

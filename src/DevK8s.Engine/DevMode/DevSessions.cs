@@ -90,9 +90,8 @@ public static class DevSessions
             using var undo = new CancellationTokenSource(UndoTimeout);
             var back = await SwitchBackAsync(target, project, service, previous, change.Written ? record.SessionId : null, logs, progress, undo.Token).ConfigureAwait(false);
             if (failure is OperationCanceledException) throw;
-            throw new DevModeException($"switching {service.Name} to {strategy} failed: {failure.Message} " +
-                (back ? $"{previous.Strategy} is back." : $"{previous.Strategy} could not be restarted; the service is in dev mode with its template but no local loop runs."),
-                failure is DevModeException dm ? dm.RecommendedAction : $"Fix the cause, then Switch-DevStrategy {service.Name} -Strategy {strategy} again.");
+            throw new DevSwitchFailedException($"switching {service.Name} to {strategy} failed: {failure.Message} " +
+                (back ? $"{previous.Strategy} is back." : $"{previous.Strategy} could not be restarted; the service is in dev mode with its template but no local loop runs."), failure);
         }
     }
 

@@ -67,6 +67,9 @@ internal static class EngineBridge
     /// <summary>Dev-mode failures with their own ids; anything else is a cluster error.</summary>
     public static ErrorRecord DevModeError(Exception e, object? target) => e switch
     {
+        // The cause's id and fix, with the switch's message (which says what came back).
+        Engine.DevMode.DevSwitchFailedException sw when DevModeError(sw.InnerException!, target) is var cause =>
+            Errors.Create(sw, cause.FullyQualifiedErrorId["DevK8s.".Length..], cause.CategoryInfo.Category, target, cause.ErrorDetails?.RecommendedAction),
         Engine.DevMode.DevModeOwnedException owned => Errors.Create(owned, "DevModeOwned", ErrorCategory.ResourceBusy, target,
             $"Ask {owned.Owner} to run Stop-DevService, or add -Force to take the session over."),
         Engine.DevMode.DevModeException dm => Errors.Create(dm, "DevModeFailed", ErrorCategory.InvalidOperation, target, dm.RecommendedAction),
