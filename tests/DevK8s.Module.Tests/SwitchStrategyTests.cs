@@ -116,14 +116,16 @@ public class SwitchStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceF
         using var project = Project("sw2", fake);
         using var host = Deployed(project, "sw2", client, ns.Name);
         var first = Assert.Single(host.Invoke("Start-DevService sw2 -Strategy Sync").OfType("DevSession"));
-        var generation = client.AppsV1.ReadNamespacedDeployment("sw2", ns.Name).Metadata.Generation;
+        var template = TemplateJson(client, ns.Name, "sw2");
+        var replicaSets = client.AppsV1.ListNamespacedReplicaSet(ns.Name, labelSelector: "app=sw2").Items.Count;
 
         var again = host.Invoke("Switch-DevStrategy sw2 -Strategy Sync");
         again.AssertNoErrors();
         var second = Assert.Single(again.OfType("DevSession"));
         Assert.NotEqual(first.Str("SessionId"), second.Str("SessionId"));
         Assert.Equal(first.Str("Pod"), second.Str("Pod"));
-        Assert.Equal(generation, client.AppsV1.ReadNamespacedDeployment("sw2", ns.Name).Metadata.Generation);
+        Assert.Equal(template, TemplateJson(client, ns.Name, "sw2"));
+        Assert.Equal(replicaSets, client.AppsV1.ListNamespacedReplicaSet(ns.Name, labelSelector: "app=sw2").Items.Count);
         var pod = client.CoreV1.ReadNamespacedPod(second.Str("Pod"), ns.Name);
         Assert.Null(pod.Metadata.DeletionTimestamp);
         Assert.Equal(0, pod.Status.ContainerStatuses.Single().RestartCount);

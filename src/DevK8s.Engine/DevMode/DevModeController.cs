@@ -82,7 +82,8 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
             recorded.Argv ??= change.Original.Argv;
             change.Original = recorded;
             var built = DevTemplateBuilder.Build(recorded, change.Plan, FindContainer);
-            var generation = workload.Metadata.Generation;
+            // Not metadata.generation: a Deployment bumps it for annotation changes too.
+            var before = (KubernetesJson.Serialize(workload.Template), workload.Replicas);
             workload.Template = built.Template;
             workload.Replicas = built.Replicas;
             workload.Annotations[DevAnnotations.Original] = recorded.ToJson();
@@ -97,7 +98,7 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
             {
                 continue; // someone wrote in between: read again, check ownership again
             }
-            change.RolledOut = workload.Metadata.Generation != generation;
+            change.RolledOut = before != (KubernetesJson.Serialize(workload.Template), workload.Replicas);
             if (change.RolledOut)
                 await WaitForRolloutAsync(workload, progress, TimeSpan.FromMinutes(3), ct).ConfigureAwait(false);
             if (change.Plan.KeepTemplate) return null;

@@ -20,7 +20,7 @@ public sealed class InterceptRunner : IAsyncDisposable
     private readonly string _service;
     private readonly ILogSink _log;
     private bool _connectedByUs;
-    private int _cleanedUp;
+    private Task? _cleanup;
     private IDisposable? _shutdown;
 
     public string InterceptName { get; private set; } = "";
@@ -128,10 +128,20 @@ public sealed class InterceptRunner : IAsyncDisposable
         return code;
     }
 
-    /// <summary>Kills the local tree, leaves the intercept, quits if we connected. Safe to call twice.</summary>
-    public async Task CleanUpAsync()
+    /// <summary>
+    /// Kills the local tree, leaves the intercept, quits if we connected. Every caller gets the same
+    /// clean-up task, so a shutdown hook waits for one already under way instead of returning early.
+    /// </summary>
+    public Task CleanUpAsync()
     {
-        if (Interlocked.Exchange(ref _cleanedUp, 1) == 1) return;
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _cleanup, mine.Task, null) is { } running) return running;
+        _ = CleanUpOnceAsync().ContinueWith(t => mine.SetResult(), TaskScheduler.Default);
+        return mine.Task;
+    }
+
+    private async Task CleanUpOnceAsync()
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         if (Process is not null) await Process.StopAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
         try { if (InterceptId.Length > 0) await _cli.LeaveAsync(InterceptName, timeout.Token).ConfigureAwait(false); }

@@ -107,9 +107,20 @@ public sealed class SyncAgent : IAsyncDisposable
     private Task<int> RequestAsync(char op, string arg, ReadOnlyMemory<byte> payload, Action<string>? onLine, CancellationToken ct) =>
         RequestAsync(op, arg, new MemoryStream(payload.ToArray(), writable: false), payload.Length, onLine, ct);
 
-    private async Task<int> RequestAsync(char op, string arg, Stream payload, long length, Action<string>? onLine, CancellationToken ct)
+    /// <summary>
+    /// How long one request may take before the channel counts as hung (a frozen node, a half-open
+    /// connection): generous for payloads (1 MB/s) and for hooks, which run the user's commands.
+    /// </summary>
+    internal static TimeSpan Deadline(char op, long length) =>
+        op == 'X' ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(30) + TimeSpan.FromSeconds(length / (1 << 20));
+
+    private async Task<int> RequestAsync(char op, string arg, Stream payload, long length, Action<string>? onLine, CancellationToken cancel)
     {
         if (arg.Contains('\n')) throw new ArgumentException("argument must be one line", nameof(arg));
+        var limit = Deadline(op, length);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(limit);
+        var ct = deadline.Token;
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -137,6 +148,11 @@ public sealed class SyncAgent : IAsyncDisposable
                 if (line.StartsWith(ack, StringComparison.Ordinal)) return int.Parse(line[ack.Length..]);
                 onLine?.Invoke(line);
             }
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            // The stream is mid-request now: callers drop this channel and open a new one.
+            throw new TimeoutException($"the pod channel to {Pod} did not answer within {limit.TotalSeconds:0} s");
         }
         finally
         {

@@ -27,8 +27,7 @@ public sealed class SyncSession : IAsyncDisposable
     private readonly Action<DevSyncReport> _report;
     private readonly Mapping[] _mappings;
     private readonly SemaphoreSlim _signal = new(0);
-    private SyncAgent? _agent;
-    private DevPod? _pod;
+    private readonly Exec.PodChannel _channel;
 
     private sealed class Mapping(SyncPath path, SyncFilter filter)
     {
@@ -52,9 +51,14 @@ public sealed class SyncSession : IAsyncDisposable
         _log = log;
         _report = report;
         _mappings = _config.Paths.Select(p => new Mapping(p, SyncFilter.For(p, _config, FindProjectRoot(p.From)))).ToArray();
+        _channel = new Exec.PodChannel(target, controller, sessionId, service.Workload.ToString(), Log);
+        _channel.ConnectionChanged += connected => ConnectionChanged?.Invoke(connected);
+        // A replaced pod or a restarted container starts from the image: wake the watch loop so it
+        // reconnects and compares everything, even when nothing changes locally.
+        _channel.Lost += Wake;
     }
 
-    public string? Pod => _pod?.Name;
+    public string? Pod => _channel.Pod?.Name;
 
     /// <summary>Raised with false when the channel to the pod is lost, true when one is open again.</summary>
     public event Action<bool>? ConnectionChanged;
@@ -63,7 +67,7 @@ public sealed class SyncSession : IAsyncDisposable
     /// <summary>Connects to the dev pod and makes the container match the local folders.</summary>
     public async Task<DevSyncReport> SyncAllAsync(SyncKind kind, CancellationToken ct)
     {
-        await EnsureAgentAsync(ct).ConfigureAwait(false);
+        var agent = await _channel.OpenAsync(ct).ConfigureAwait(false);
         var stopwatch = Stopwatch.StartNew();
         int sent = 0, deleted = 0;
         long bytes = 0;
@@ -71,7 +75,7 @@ public sealed class SyncSession : IAsyncDisposable
         foreach (var m in _mappings)
         {
             var local = LocalTree.Scan(m.Path.From, m.Filter, Warn);
-            var remote = await _agent!.ListAsync(m.Path.To, ct).ConfigureAwait(false);
+            var remote = await agent.ListAsync(m.Path.To, ct).ConfigureAwait(false);
             var send = new List<LocalEntry>();
             var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var entry in local.Values)
@@ -99,12 +103,12 @@ public sealed class SyncSession : IAsyncDisposable
                 .ToList();
             gone = gone.Where(p => !gone.Any(parent => p.StartsWith(parent + "/", StringComparison.Ordinal))).ToList();
 
-            var (s, d, b) = await ApplyAsync(m, send, gone, compress: true, ct).ConfigureAwait(false);
+            var (s, d, b) = await ApplyAsync(agent, m, send, gone, compress: true, ct).ConfigureAwait(false);
             sent += s; deleted += d; bytes += b;
             paths.AddRange(send.Where(e => e.Kind == EntryKind.File).Select(e => e.Path));
             m.Remote = hashes;
         }
-        var report = new DevSyncReport(_service.Name, _pod!.Name, kind, sent, deleted, bytes, stopwatch.Elapsed, paths, null, DateTimeOffset.Now);
+        var report = new DevSyncReport(_service.Name, agent.Pod, kind, sent, deleted, bytes, stopwatch.Elapsed, paths, null, DateTimeOffset.Now);
         // A full compare of a big tree leaves tens of MB of scan garbage; a dev session then idles
         // for hours, so hand that memory back to the OS now rather than keep it reserved.
         if (_mappings.Sum(m => m.Remote.Count) > 20_000)
@@ -135,30 +139,12 @@ public sealed class SyncSession : IAsyncDisposable
         }
     }
 
-    private async Task SyncChangesWithRetryAsync(CancellationToken ct)
-    {
-        var delay = TimeSpan.FromMilliseconds(250);
-        while (true)
+    private Task SyncChangesWithRetryAsync(CancellationToken ct) =>
+        _channel.RunAsync(async (agent, reopened) =>
         {
-            try
-            {
-                if (_agent is null || _agent.Closed.IsCompleted)
-                {
-                    await ReconnectAsync(ct).ConfigureAwait(false);
-                    return;
-                }
-                await SyncChangesAsync(ct).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested && IsTransient(e))
-            {
-                Warn($"sync interrupted ({e.Message}); retrying in {delay.TotalSeconds:0.#}s, pending changes are kept");
-                await DropAgentAsync().ConfigureAwait(false);
-                await Task.Delay(delay, ct).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
-            }
-        }
-    }
+            if (reopened) await ReconnectAsync(ct).ConfigureAwait(false);
+            else await SyncChangesAsync(agent, ct).ConfigureAwait(false);
+        }, "sync", ct);
 
     /// <summary>A new pod or a new channel: compare everything again, which covers all pending changes.</summary>
     private async Task ReconnectAsync(CancellationToken ct)
@@ -169,7 +155,7 @@ public sealed class SyncSession : IAsyncDisposable
             foreach (var p in paths) m.Dirty.TryRemove(p, out _);
     }
 
-    private async Task SyncChangesAsync(CancellationToken ct)
+    private async Task SyncChangesAsync(SyncAgent agent, CancellationToken ct)
     {
         var stopwatch = Stopwatch.StartNew();
         int sent = 0, deleted = 0;
@@ -216,7 +202,7 @@ public sealed class SyncSession : IAsyncDisposable
                 if (m.Remote.TryGetValue(entry.Path, out var known) && known == hash) send.Remove(entry.Path);
                 else hashes[entry.Path] = hash;
             }
-            var (s, d, b) = await ApplyAsync(m, send.Values.ToList(), gone, compress: send.Values.Sum(e => e.Size) > 1 << 20, ct).ConfigureAwait(false);
+            var (s, d, b) = await ApplyAsync(agent, m, send.Values.ToList(), gone, compress: send.Values.Sum(e => e.Size) > 1 << 20, ct).ConfigureAwait(false);
             foreach (var p in batch) m.Dirty.TryRemove(p, out _);
             foreach (var (p, h) in hashes) m.Remote[p] = h;
             foreach (var p in gone) m.Remote.Remove(p);
@@ -224,32 +210,32 @@ public sealed class SyncSession : IAsyncDisposable
             changed.AddRange(send.Keys.Concat(gone).Select(p => (m, p)));
         }
         if (changed.Count == 0) return;
-        var action = await RunOnChangeAsync(changed, ct).ConfigureAwait(false);
-        _report(new DevSyncReport(_service.Name, _pod!.Name, SyncKind.Change, sent, deleted, bytes, stopwatch.Elapsed,
+        var action = await RunOnChangeAsync(agent, changed, ct).ConfigureAwait(false);
+        _report(new DevSyncReport(_service.Name, agent.Pod, SyncKind.Change, sent, deleted, bytes, stopwatch.Elapsed,
             changed.Select(c => c.Path).ToList(), action, DateTimeOffset.Now));
     }
 
-    private async Task<(int Sent, int Deleted, long Bytes)> ApplyAsync(Mapping m, List<LocalEntry> send, List<string> gone, bool compress, CancellationToken ct)
+    private async Task<(int Sent, int Deleted, long Bytes)> ApplyAsync(SyncAgent agent, Mapping m, List<LocalEntry> send, List<string> gone, bool compress, CancellationToken ct)
     {
         long bytes = 0;
         if (gone.Count > 0)
         {
-            var status = await _agent!.DeleteAsync(m.Path.To, gone, ct).ConfigureAwait(false);
+            var status = await agent.DeleteAsync(m.Path.To, gone, ct).ConfigureAwait(false);
             if (status != 0) Warn($"removing {gone.Count} path(s) under {m.Path.To} failed (status {status})");
         }
         if (send.Count > 0)
         {
             using var batch = TarBatch.Build(m.Path.From, send, compress);
             bytes = batch.Length;
-            var status = await _agent!.SendTarAsync(m.Path.To, batch, ct).ConfigureAwait(false);
+            var status = await agent.SendTarAsync(m.Path.To, batch, ct).ConfigureAwait(false);
             if (status != 0)
-                throw new Exec.ExecException($"extracting {send.Count} file(s) into {_pod!.Name}:{m.Path.To} failed (tar status {status}); see the sync log lines above", status);
+                throw new Exec.PodRequestFailedException($"extracting {send.Count} file(s) into {agent.Pod}:{m.Path.To} failed (tar status {status}); see the sync log lines above", status);
         }
         return (send.Count(e => e.Kind != EntryKind.Directory), gone.Count, bytes);
     }
 
     /// <summary>First matching rule per changed file; one restart and each command at most once per batch.</summary>
-    private async Task<string?> RunOnChangeAsync(List<(Mapping Mapping, string Path)> changed, CancellationToken ct)
+    private async Task<string?> RunOnChangeAsync(SyncAgent agent, List<(Mapping Mapping, string Path)> changed, CancellationToken ct)
     {
         if (_config.OnChange.Count == 0) return null;
         var matchers = _config.OnChange.Select(r => (Rule: r, Rules: IgnoreRules.Parse([r.Match]))).ToList();
@@ -265,47 +251,16 @@ public sealed class SyncSession : IAsyncDisposable
         var done = new List<string>();
         foreach (var (rule, dir) in commands)
         {
-            var status = await _agent!.RunAsync(dir, rule.Command!.ToString(), ct).ConfigureAwait(false);
+            var status = await agent.RunAsync(dir, rule.Command!.ToString(), ct).ConfigureAwait(false);
             done.Add($"run '{rule.Command}' (exit {status})");
         }
         if (restart)
         {
-            var status = await _agent!.RestartAsync(ct).ConfigureAwait(false);
+            var status = await agent.RestartAsync(ct).ConfigureAwait(false);
             done.Add(status == 0 ? "restart" : $"restart failed (status {status})");
         }
         return done.Count == 0 ? null : string.Join("; ", done);
     }
-
-    private async Task EnsureAgentAsync(CancellationToken ct)
-    {
-        if (_agent is not null && !_agent.Closed.IsCompleted) return;
-        await DropAgentAsync().ConfigureAwait(false);
-        _pod = await _controller.FindDevPodAsync(_sessionId, ct).ConfigureAwait(false)
-            ?? throw new IOException($"no ready dev pod of {_service.Workload} yet");
-        _agent = await SyncAgent.StartAsync(_target, _pod, line => Log("stderr", line), ct).ConfigureAwait(false);
-        Log("stdout", $"sync channel open to {_pod.Name}");
-        ConnectionChanged?.Invoke(true);
-        // A replaced pod or a restarted container starts from the image: wake the watch loop so
-        // it reconnects and compares everything, even when nothing changes locally.
-        var agent = _agent;
-        _ = agent.Closed.ContinueWith(_ =>
-        {
-            if (ReferenceEquals(_agent, agent)) Wake();
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    private async Task DropAgentAsync()
-    {
-        var agent = Interlocked.Exchange(ref _agent, null);
-        if (agent is null) return;
-        ConnectionChanged?.Invoke(false);
-        await agent.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private static bool IsTransient(Exception e) =>
-        e is IOException or Exec.ExecException or HttpRequestException or System.Net.WebSockets.WebSocketException
-            or KubeApiException or ObjectDisposedException or k8s.Autorest.HttpOperationException
-        || (e is OperationCanceledException && e.InnerException is TimeoutException);
 
     private static string Full(Mapping m, string relative) => System.IO.Path.Combine(m.Path.From, relative.Replace('/', System.IO.Path.DirectorySeparatorChar));
 
@@ -324,12 +279,12 @@ public sealed class SyncSession : IAsyncDisposable
     private void Warn(string message) => Log("warning", message);
 
     private void Log(string stream, string message) =>
-        _log.Write(new DevLogRecord(DateTimeOffset.Now, _service.Name, _pod?.Name, null, stream, message, LogSource.Sync));
+        _log.Write(new DevLogRecord(DateTimeOffset.Now, _service.Name, _channel?.Pod?.Name, null, stream, message, LogSource.Sync));
 
     public async ValueTask DisposeAsync()
     {
         foreach (var m in _mappings) m.Watcher?.Dispose();
-        await DropAgentAsync().ConfigureAwait(false);
+        await _channel.DisposeAsync().ConfigureAwait(false);
         _signal.Dispose();
     }
 }

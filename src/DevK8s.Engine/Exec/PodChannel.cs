@@ -1,0 +1,108 @@
+using System.Net;
+using DevK8s.Engine.Cluster;
+using DevK8s.Engine.DevMode;
+using DevK8s.Engine.Sync;
+
+namespace DevK8s.Engine.Exec;
+
+/// <summary>
+/// One long-lived agent channel to a session's live dev pod, shared by every strategy that works
+/// inside the pod: opened on demand against whichever pod runs the dev template now, dropped and
+/// reopened with backoff when the pod is replaced or the API server goes away. Errors that no
+/// retry can fix (forbidden, invalid, the session ended elsewhere, the same request failing again
+/// and again) end the retries instead of looping forever.
+/// </summary>
+public sealed class PodChannel(KubeTarget target, DevModeController controller, string sessionId, string workload, Action<string, string> log) : IAsyncDisposable
+{
+    private const int SameFailureLimit = 3;
+    private SyncAgent? _agent;
+
+    public DevPod? Pod { get; private set; }
+
+    /// <summary>Raised with false when the channel is lost, true when one is open again.</summary>
+    public event Action<bool>? ConnectionChanged;
+
+    /// <summary>Raised when an open channel closes by itself (pod replaced, container restarted).</summary>
+    public event Action? Lost;
+
+    public bool IsOpen => _agent is { Closed.IsCompleted: false };
+
+    /// <summary>The open agent, opening one to the current dev pod if needed.</summary>
+    public async Task<SyncAgent> OpenAsync(CancellationToken ct)
+    {
+        if (_agent is { Closed.IsCompleted: false } open) return open;
+        await DropAsync().ConfigureAwait(false);
+        Pod = await controller.FindDevPodAsync(sessionId, ct).ConfigureAwait(false)
+            ?? throw new IOException($"no ready dev pod of {workload} yet");
+        var agent = await SyncAgent.StartAsync(target, Pod, line => log("stderr", line), ct).ConfigureAwait(false);
+        _agent = agent;
+        log("stdout", $"pod channel open to {Pod.Name}");
+        ConnectionChanged?.Invoke(true);
+        _ = agent.Closed.ContinueWith(_ =>
+        {
+            if (ReferenceEquals(_agent, agent)) Lost?.Invoke();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return agent;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> until it succeeds: transient failures drop the channel and retry
+    /// with backoff (250 ms doubling to 10 s), keeping whatever the caller still has to send.
+    /// <paramref name="work"/> gets the agent and whether the channel is new (so the container may
+    /// have lost what an earlier channel put there).
+    /// </summary>
+    public async Task RunAsync(Func<SyncAgent, bool, Task> work, string what, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        string? lastFailure = null;
+        var sameFailures = 0;
+        while (true)
+        {
+            try
+            {
+                var reopened = !IsOpen;
+                var agent = await OpenAsync(ct).ConfigureAwait(false);
+                await work(agent, reopened).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && IsTransient(e))
+            {
+                sameFailures = e.Message == lastFailure ? sameFailures + 1 : 1;
+                lastFailure = e.Message;
+                if (e is PodRequestFailedException && sameFailures >= SameFailureLimit)
+                    throw new DevModeException($"{what} failed {sameFailures} times in a row: {e.Message}", "Fix the cause shown in the log (Watch-DevLog), then Sync-DevService or restart the session.");
+                log("warning", $"{what} interrupted ({e.Message}); retrying in {delay.TotalSeconds:0.#}s, pending changes are kept");
+                await DropAsync().ConfigureAwait(false);
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+    }
+
+    public async Task DropAsync()
+    {
+        var agent = Interlocked.Exchange(ref _agent, null);
+        if (agent is null) return;
+        ConnectionChanged?.Invoke(false);
+        await agent.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Worth another try: the pod or the network went away, or the server was busy. Not: the API
+    /// refused the request for good (401, 403, 400, 422) or the session ended elsewhere.
+    /// </summary>
+    public static bool IsTransient(Exception e) => e switch
+    {
+        DevSessionEndedException or DevModeException => false,
+        KubeApiException k => k.Status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity),
+        k8s.Autorest.HttpOperationException h => KubeApiException.Wrap(h) is not KubeApiException k || IsTransient(k),
+        OperationCanceledException oc => oc.InnerException is TimeoutException,
+        IOException or ExecException or HttpRequestException or System.Net.WebSockets.WebSocketException or ObjectDisposedException or TimeoutException => true,
+        _ => false,
+    };
+
+    public ValueTask DisposeAsync() => new(DropAsync());
+}
+
+/// <summary>The agent ran a request and it failed (a tar that could not extract): retried a few times, then permanent.</summary>
+public sealed class PodRequestFailedException(string message, int status) : ExecException(message, status);
