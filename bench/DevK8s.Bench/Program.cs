@@ -20,11 +20,20 @@ var kubectl = DevK8s.Engine.Local.ExecutableFinder.Find("kubectl");
 var work = Directory.CreateTempSubdirectory("devk8s-bench-").FullName;
 Console.Error.WriteLine($"bench: work folder {work}, kubeconfig {kubeconfig}, kubectl {kubectl ?? "not found"}");
 
+if (options.Only == "switch")
+{
+    var sw = await SwitchBench.RunAsync(work, 3);
+    PrintSwitch(sw);
+    Directory.Delete(work, recursive: true);
+    return 0;
+}
+
 var ns = "devk8s-bench";
 using var target = KubeTarget.Open(new KubeTargetOptions(Namespace: ns));
 var project = await Setup.ProjectAsync(target, work, options.Files);
 var service = project.FindService("bench")!;
 var rows = new List<string[]>();
+var figures = new Dictionary<string, double>();
 
 // --- P2 first: the full initial sync is also "copy the whole tree" through DevK8s' channel ---
 var session = await DevSessions.StartAsync(target, project, service, Strategy.Sync, force: true, new Dictionary<string, object?>(), null, CancellationToken.None);
@@ -53,6 +62,9 @@ await using (var probe = await Probe.OpenAsync(target, session.Pod!))
             plain.Add(await probe.TimeAsync(token, () => Run(kubectl, "--kubeconfig", kubeconfig, "cp", scratch, $"{ns}/{session.Pod}:/app/d000/f001.txt", "-c", "web")));
         }
     }
+    figures["p1_devk8s_p50_ms"] = Stats.Percentile(devk8s, 50);
+    figures["p1_devk8s_p95_ms"] = Stats.Percentile(devk8s, 95);
+    if (plain.Count > 0) figures["p1_kubectl_cp_p50_ms"] = Stats.Percentile(plain, 50);
     rows.Add(["P1 save → readable (1 small file, 10k-file tree)", $"DevK8s Sync ({options.Edits} edits)", Stats.Ms(Stats.Percentile(devk8s, 50)), Stats.Ms(Stats.Percentile(devk8s, 95)), "-"]);
     if (plain.Count > 0)
         rows.Add(["", $"kubectl cp ({options.Edits} copies)", Stats.Ms(Stats.Percentile(plain, 50)), Stats.Ms(Stats.Percentile(plain, 95)), "-"]);
@@ -64,6 +76,8 @@ File.AppendAllText(Path.Combine(work, "site", "d050", "f050.txt"), "one change\n
 var stopwatch = Stopwatch.StartNew();
 var one = (await DevSessions.PushAsync(target, project, service, null, CancellationToken.None)).Sync!;
 stopwatch.Stop();
+figures["p2_compare_ms"] = stopwatch.Elapsed.TotalMilliseconds;
+figures["p2_full_copy_ms"] = full.Duration.TotalMilliseconds;
 rows.Add(["P2 initial sync, 1 of 10k files differs", "DevK8s content compare", Stats.Ms(stopwatch.Elapsed.TotalMilliseconds), "-", $"{Stats.Bytes(one.BytesSent)} ({one.FilesSent} file)"]);
 rows.Add(["", "DevK8s full copy (whole tree, gzip)", Stats.Ms(full.Duration.TotalMilliseconds), "-", $"{Stats.Bytes(full.BytesSent)} ({full.FilesSent} files)"]);
 if (kubectl is not null)
@@ -76,8 +90,14 @@ if (kubectl is not null)
     rows.Add(["", "kubectl cp -r (whole tree, tar)", Stats.Ms(copy.Elapsed.TotalMilliseconds), "-", $"≥ {Stats.Bytes(treeBytes)} (all files)"]);
 }
 
+// --- Switch: Sync → Intercept in place, against Stop + Start ---------------------------------
+var switched = await SwitchBench.RunAsync(work, 3);
+
 // --- P3: a session watching a 100k-file tree, in a process of its own ------------------------
 var idle = await IdleChild.MeasureAsync(work, options);
+figures["p3_idle_mb"] = idle.WorkingSetMb;
+figures["p3_idle_cpu_percent"] = idle.CpuPercent;
+Results.Merge(figures);
 rows.Add([$"P3 idle session, {options.IdleFiles / 1000}k-file tree", "working set after start / CPU over 30 s idle", $"{idle.WorkingSetMb:0} MB", $"{idle.CpuPercent:0.00} % CPU", $"native events: {idle.Native}"]);
 
 Console.WriteLine($"DevK8s benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, Kubernetes {(await target.Client.Version.GetCodeAsync()).GitVersion} (tests/cluster)");
@@ -85,10 +105,25 @@ Console.WriteLine();
 Console.WriteLine("| benchmark | method | p50 / time | p95 | sent |");
 Console.WriteLine("|---|---|---|---|---|");
 foreach (var r in rows) Console.WriteLine($"| {string.Join(" | ", r)} |");
+Console.WriteLine();
+PrintSwitch(switched);
 
 await DevSessions.StopAsync(target, service, force: true, null, CancellationToken.None);
 Directory.Delete(work, recursive: true);
 return 0;
+
+static void PrintSwitch(SwitchBench.Result sw)
+{
+    Console.WriteLine("| switch (median of 3, call → session live) | method | median | runs |");
+    Console.WriteLine("|---|---|---|---|");
+    Console.WriteLine($"| Sync → Intercept | Switch-DevStrategy (one replace) | {Stats.Ms(Stats.Percentile(sw.Switch, 50))} | {string.Join(", ", sw.Switch.Select(Stats.Ms))} |");
+    Console.WriteLine($"| | Stop-DevService + Start-DevService -Strategy Intercept | {Stats.Ms(Stats.Percentile(sw.StopStart, 50))} | {string.Join(", ", sw.StopStart.Select(Stats.Ms))} |");
+    Results.Merge(new Dictionary<string, double>
+    {
+        ["switch_sync_intercept_ms"] = Stats.Percentile(sw.Switch, 50),
+        ["stop_start_sync_intercept_ms"] = Stats.Percentile(sw.StopStart, 50),
+    });
+}
 
 static double Run(string file, params string[] arguments)
 {
@@ -102,11 +137,11 @@ static double Run(string file, params string[] arguments)
     return 0;
 }
 
-internal sealed record Args(int Edits, int Files, int IdleFiles, string? IdleChild)
+internal sealed record Args(int Edits, int Files, int IdleFiles, string? IdleChild, string? Only)
 {
     public static Args Parse(string[] args)
     {
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-        return new Args(int.Parse(Value("--edits") ?? "50"), int.Parse(Value("--files") ?? "10000"), int.Parse(Value("--idle-files") ?? "100000"), Value("--idle-child"));
+        return new Args(int.Parse(Value("--edits") ?? "50"), int.Parse(Value("--files") ?? "10000"), int.Parse(Value("--idle-files") ?? "100000"), Value("--idle-child"), Value("--only"));
     }
 }
