@@ -13,13 +13,14 @@ public sealed record DevPod(string Name, string Container, string Image);
 /// <summary>A dev template ready to be written: what <see cref="DevModeController.CommitAsync"/> needs.</summary>
 public sealed class DevChange
 {
-    internal DevChange(DevSessionRecord session, DevTemplatePlan plan, bool force, string? requireSession)
-        => (Session, Plan, Force, RequireSession) = (session, plan, force, requireSession);
+    internal DevChange(DevSessionRecord session, DevTemplatePlan plan, bool force, string? requireSession, Action<string>? warn)
+        => (Session, Plan, Force, RequireSession, Warn) = (session, plan, force, requireSession, warn);
 
     public DevSessionRecord Session { get; }
     public DevTemplatePlan Plan { get; }
     internal bool Force { get; }
     internal string? RequireSession { get; }
+    internal Action<string>? Warn { get; }
     internal OriginalSpec Original { get; set; } = null!;
     /// <summary>The session this change replaces, if the service was in dev mode already.</summary>
     public DevSessionRecord? Previous { get; internal set; }
@@ -48,11 +49,11 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
     /// when the plan needs it, and returns the change to commit. Nothing is written.
     /// </summary>
     public async Task<DevChange> PrepareAsync(DevSessionRecord session, DevTemplatePlan plan, bool force, bool mustBeInDevMode,
-        CancellationToken ct, string? requireSession = null)
+        CancellationToken ct, string? requireSession = null, Action<string>? warn = null)
     {
-        var change = new DevChange(session, plan, force, requireSession);
+        var change = new DevChange(session, plan, force, requireSession, warn);
         var workload = await RequireAsync(ct).ConfigureAwait(false);
-        Check(workload, change);
+        await CheckAsync(workload, change, ct).ConfigureAwait(false);
         if (mustBeInDevMode && change.Previous is null)
             throw new DevModeException($"{service.Name} is not in dev mode.", $"Start-DevService {service.Name} -Strategy {session.Strategy}.");
         change.Original = OriginalOf(workload);
@@ -76,7 +77,7 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
         for (var attempt = 0; ; attempt++)
         {
             var workload = await RequireAsync(ct).ConfigureAwait(false);
-            Check(workload, change);
+            await CheckAsync(workload, change, ct).ConfigureAwait(false);
             var recorded = OriginalOf(workload);
             // Keep what was learnt while preparing (argv) on top of whatever is recorded now.
             recorded.Argv ??= change.Original.Argv;
@@ -109,15 +110,14 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
 
     /// <summary>Puts the recorded original back and removes the session. Returns false if the service was in prod mode.</summary>
     /// <param name="onlySession">Restore only if this session still holds the workload (undoing our own failed change).</param>
-    public async Task<bool> RestoreAsync(string owner, bool force, CancellationToken ct, string? onlySession = null)
+    public async Task<bool> RestoreAsync(string owner, bool force, CancellationToken ct, string? onlySession = null, Action<string>? warn = null)
     {
         for (var attempt = 0; ; attempt++)
         {
             var workload = await RequireAsync(ct).ConfigureAwait(false);
             var existing = RecordOf(workload);
             if (onlySession is not null && existing?.SessionId != onlySession) return false;
-            if (existing is not null && existing.Owner != owner && !force)
-                throw new DevModeOwnedException(service.Name, existing.Owner, existing.StartedAt, existing.Strategy);
+            if (attempt == 0) await CheckOwnerAsync(existing, owner, force, warn, ct).ConfigureAwait(false);
             if (workload.Annotations.TryGetValue(DevAnnotations.Original, out var saved))
             {
                 var original = OriginalSpec.FromJson(saved);
@@ -184,14 +184,33 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
         return new DevPod(pod.Metadata.Name, container.Name, container.Image);
     }
 
-    private void Check(Workload workload, DevChange change)
+    private async Task CheckAsync(Workload workload, DevChange change, CancellationToken ct)
     {
         var existing = RecordOf(workload);
         if (change.RequireSession is not null && existing?.SessionId != change.RequireSession)
             throw new DevSessionEndedException(service.Name, change.RequireSession, existing);
-        if (existing is not null && existing.Owner != change.Session.Owner && !change.Force)
-            throw new DevModeOwnedException(service.Name, existing.Owner, existing.StartedAt, existing.Strategy);
+        // The session we checked when preparing may be the one we are replacing: check a new one only.
+        if (change.Previous is null || existing?.SessionId != change.Previous.SessionId)
+            await CheckOwnerAsync(existing, change.Session.Owner, change.Force, change.Warn, ct).ConfigureAwait(false);
         change.Previous ??= existing;
+    }
+
+    /// <summary>
+    /// The one ownership check. The same owner may always go on; someone else's live session (its
+    /// Lease renewed) needs -Force; a stale one (Lease expired or gone: its process is gone) is taken
+    /// over with a warning that names the previous owner and when they were last seen.
+    /// </summary>
+    private async Task CheckOwnerAsync(DevSessionRecord? existing, string me, bool force, Action<string>? warn, CancellationToken ct)
+    {
+        if (existing is null || existing.Owner == me) return;
+        var lease = await SessionLease.ReadAsync(target, service.Workload, ct).ConfigureAwait(false);
+        var live = lease is { Live: true } && lease.Holder.StartsWith(existing.Owner + "/", StringComparison.Ordinal);
+        if (live && !force)
+            throw new DevModeOwnedException(service.Name, existing.Owner, existing.StartedAt, existing.Strategy);
+        var seen = lease?.LastSeen is { } t ? $"last seen {t.ToLocalTime():yyyy-MM-dd HH:mm:ss}" : "never seen renewing a lease";
+        warn?.Invoke(live
+            ? $"{service.Name}: taking over the live {existing.Strategy} session of {existing.Owner} (-Force)."
+            : $"{service.Name}: the {existing.Strategy} session of {existing.Owner} is stale ({seen}); their process is gone, so it is taken over without -Force.");
     }
 
     /// <summary>The recorded original; in prod mode, the live spec is the original.</summary>

@@ -28,7 +28,7 @@ public static class DevSessions
     /// (first iteration done); the loop goes on in the background. Takes ownership of <paramref name="target"/>.
     /// </summary>
     public static async Task<DevSession> StartAsync(KubeTarget target, ProjectConfig project, ServiceConfig service, Strategy strategy,
-        bool force, IReadOnlyDictionary<string, object?> options, IProgress<string>? progress, CancellationToken ct)
+        bool force, IReadOnlyDictionary<string, object?> options, IProgress<string>? progress, CancellationToken ct, Action<string>? warn = null)
     {
         var impl = StrategyRegistry.Get(strategy);
         var plan = impl.Plan(project, service);
@@ -38,19 +38,24 @@ public static class DevSessions
         var record = NewRecord(strategy);
         var controller = new DevModeController(target, service);
         progress?.Report($"{service.Name}: entering dev mode ({strategy})");
-        var change = await controller.PrepareAsync(record, plan, force, mustBeInDevMode: false, ct).ConfigureAwait(false);
+        var change = await controller.PrepareAsync(record, plan, force, mustBeInDevMode: false, ct, warn: warn).ConfigureAwait(false);
+        // The Lease first: from here on anyone can see this session is alive, even during a long rollout.
+        await SessionLease.HoldAsync(target, service.Workload, record, onlyIfHeld: false, ct).ConfigureAwait(false);
         try
         {
             var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
             return await StartRuntimeAsync(target, project, service, impl, record, pod, options, new LogHub(), progress, ct).ConfigureAwait(false);
         }
-        catch (Exception failure) when (change.Written)
+        catch (Exception failure)
         {
             // Never leave a half-entered dev mode behind: put the original back, even on Ctrl+C.
-            progress?.Report($"entering dev mode failed ({failure.GetType().Name}); restoring {service.Workload}");
             using var undo = new CancellationTokenSource(UndoTimeout);
-            await controller.RestoreAsync(record.Owner, force: true, undo.Token, onlySession: record.SessionId).ConfigureAwait(false);
-            if (failure is OperationCanceledException) throw;
+            if (change.Written)
+            {
+                progress?.Report($"entering dev mode failed ({failure.GetType().Name}); restoring {service.Workload}");
+                await controller.RestoreAsync(record.Owner, force: true, undo.Token, onlySession: record.SessionId).ConfigureAwait(false);
+            }
+            await SessionLease.ReleaseAsync(target, service.Workload, record.SessionId, undo.Token).ConfigureAwait(false);
             throw;
         }
     }
@@ -61,14 +66,14 @@ public static class DevSessions
     /// from the recorded original. If the new loop cannot start, the previous one comes back.
     /// </summary>
     public static async Task<DevSession> SwitchAsync(KubeTarget target, ProjectConfig project, ServiceConfig service, Strategy strategy,
-        bool force, IReadOnlyDictionary<string, object?> options, IProgress<string>? progress, CancellationToken ct)
+        bool force, IReadOnlyDictionary<string, object?> options, IProgress<string>? progress, CancellationToken ct, Action<string>? warn = null)
     {
         var impl = StrategyRegistry.Get(strategy);
         var plan = impl.Plan(project, service);
         var controller = new DevModeController(target, service);
         var record = NewRecord(strategy);
         // Everything that can refuse (ownership, tools, argv) is checked before anything stops.
-        var change = await controller.PrepareAsync(record, plan, force, mustBeInDevMode: true, ct).ConfigureAwait(false);
+        var change = await controller.PrepareAsync(record, plan, force, mustBeInDevMode: true, ct, warn: warn).ConfigureAwait(false);
         var previous = change.Previous!;
         var local = Live.TryRemove(Key(target, service), out var running) ? running : null;
         var logs = local?.Logs ?? new LogHub();
@@ -79,6 +84,7 @@ public static class DevSessions
         }
         try
         {
+            await SessionLease.HoldAsync(target, service.Workload, record, onlyIfHeld: false, ct).ConfigureAwait(false);
             var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
             var session = await StartRuntimeAsync(target, project, service, impl, record, pod, options, logs, progress, ct).ConfigureAwait(false);
             if (local is not null && !ReferenceEquals(local.Target, target)) local.Target.Dispose();
@@ -107,6 +113,7 @@ public static class DevSessions
             var controller = new DevModeController(target, service);
             var change = await controller.PrepareAsync(record, impl.Plan(project, service), force: true, mustBeInDevMode: true, ct,
                 requireSession: writtenBy ?? previous.SessionId).ConfigureAwait(false);
+            await SessionLease.HoldAsync(target, service.Workload, record, onlyIfHeld: false, ct).ConfigureAwait(false);
             var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
             await StartRuntimeAsync(target, project, service, impl, record, pod, new Dictionary<string, object?>(), logs, progress, ct).ConfigureAwait(false);
             return true;
@@ -135,7 +142,11 @@ public static class DevSessions
         session.Ended += async s =>
         {
             using var restore = new CancellationTokenSource(UndoTimeout);
-            try { await s.Controller.RestoreAsync(record.Owner, force: false, restore.Token, onlySession: record.SessionId).ConfigureAwait(false); }
+            try
+            {
+                await s.Controller.RestoreAsync(record.Owner, force: false, restore.Token, onlySession: record.SessionId).ConfigureAwait(false);
+                await SessionLease.ReleaseAsync(target, service.Workload, record.SessionId, restore.Token).ConfigureAwait(false);
+            }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 logs.Write(new DevLogRecord(DateTimeOffset.Now, service.Name, null, null, "warning", $"restoring the prod spec failed: {e.Message}", LogSource.Local));
@@ -157,13 +168,15 @@ public static class DevSessions
     /// Restores the recorded original of a service and ends this process's session for it, if any.
     /// Works from any process: the record lives on the workload. Returns false if it was in prod mode.
     /// </summary>
-    public static async Task<bool> StopAsync(KubeTarget target, ServiceConfig service, bool force, IProgress<string>? progress, CancellationToken ct)
+    public static async Task<bool> StopAsync(KubeTarget target, ServiceConfig service, bool force, IProgress<string>? progress, CancellationToken ct, Action<string>? warn = null)
     {
         if (Live.TryRemove(Key(target, service), out var session))
             await session.DisposeAsync().ConfigureAwait(false);
         var controller = new DevModeController(target, service);
         progress?.Report($"{service.Name}: restoring the prod spec");
-        var restored = await controller.RestoreAsync(CurrentOwner, force, ct).ConfigureAwait(false);
+        var restored = await controller.RestoreAsync(CurrentOwner, force, ct, warn: warn).ConfigureAwait(false);
+        // In prod mode now: whoever's Lease this was, it has nothing left to hold.
+        await SessionLease.ReleaseAsync(target, service.Workload, null, ct).ConfigureAwait(false);
         if (session is not null && !ReferenceEquals(session.Target, target)) session.Target.Dispose();
         return restored;
     }
