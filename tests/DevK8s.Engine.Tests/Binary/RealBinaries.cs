@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace DevK8s.Engine.Tests.Binary;
+
+/// <summary>
+/// Real programs compiled once per test run with the machine's compilers. tests/run installs them
+/// (gcc, musl-tools, gcc-aarch64-linux-gnu); a missing compiler fails the tests, never skips them.
+/// </summary>
+public sealed class RealBinaries : IDisposable
+{
+    // sqrt pulls in libm, so the dynamic build has two DT_NEEDED entries; arc4random is new in glibc 2.36.
+    private const string Program = "#include <stdio.h>\n#include <math.h>\nint main(int c, char **v) { printf(\"%f\\n\", sqrt((double)c)); return 0; }\n";
+    private const string NeedsGlibc236 = "#include <stdio.h>\n#include <stdlib.h>\nint main(void) { printf(\"%u\\n\", arc4random()); return 0; }\n";
+    private const string Library = "int answer(void) { return 42; }\n";
+
+    public string Dir { get; } = Directory.CreateTempSubdirectory("devk8s-artifact-").FullName;
+    public string GlibcDynamic => Path.Combine(Dir, "glibc-dynamic");
+    public string GlibcStatic => Path.Combine(Dir, "glibc-static");
+    public string GlibcStaticPie => Path.Combine(Dir, "glibc-static-pie");
+    public string Glibc236 => Path.Combine(Dir, "glibc-2.36");
+    public string SharedLibrary => Path.Combine(Dir, "libanswer.so");
+    public string MuslDynamic => Path.Combine(Dir, "musl-dynamic");
+    public string MuslStatic => Path.Combine(Dir, "musl-static");
+    public string Aarch64Dynamic => Path.Combine(Dir, "aarch64-dynamic");
+
+    /// <summary>The .NET SDK's win-x64 apphost.exe, restored by the test project (PackageDownload).</summary>
+    public static string WinApphost => typeof(RealBinaries).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "WinApphost").Value!;
+
+    public RealBinaries()
+    {
+        File.WriteAllText(Path.Combine(Dir, "p.c"), Program);
+        File.WriteAllText(Path.Combine(Dir, "r.c"), NeedsGlibc236);
+        File.WriteAllText(Path.Combine(Dir, "l.c"), Library);
+        Compile("gcc", "gcc", "-O2", "-o", GlibcDynamic, "p.c", "-lm");
+        Compile("gcc", "gcc", "-O2", "-static", "-o", GlibcStatic, "p.c", "-lm");
+        Compile("gcc", "gcc", "-O2", "-static-pie", "-o", GlibcStaticPie, "p.c", "-lm");
+        Compile("gcc", "gcc", "-O2", "-o", Glibc236, "r.c");
+        Compile("gcc", "gcc", "-O2", "-shared", "-fPIC", "-o", SharedLibrary, "l.c");
+        Compile("musl-tools", "musl-gcc", "-O2", "-o", MuslDynamic, "p.c", "-lm");
+        Compile("musl-tools", "musl-gcc", "-O2", "-static", "-o", MuslStatic, "p.c", "-lm");
+        Compile("gcc-aarch64-linux-gnu", "aarch64-linux-gnu-gcc", "-O2", "-o", Aarch64Dynamic, "p.c", "-lm");
+    }
+
+    private void Compile(string package, string compiler, params string[] args)
+    {
+        var info = new ProcessStartInfo(compiler) { WorkingDirectory = Dir, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        Process process;
+        try { process = Process.Start(info)!; }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException($"{compiler} is not installed: tests/run installs it (apt-get install {package}).");
+        }
+        using (process)
+        {
+            var stderr = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"{compiler} {string.Join(' ', args)} failed: {stderr}");
+        }
+    }
+
+    public string Write(string name, string text)
+    {
+        var path = Path.Combine(Dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    public void Dispose() => Directory.Delete(Dir, true);
+}
