@@ -99,6 +99,15 @@ public class ArtifactInspectorTests(RealBinaries bins) : IClassFixture<RealBinar
     }
 
     [Fact]
+    public void Go_and_rust_builds_are_told_apart_for_the_remedy()
+    {
+        var go = ArtifactInspector.Inspect(bins.GoStatic);
+        Assert.Equal(Toolchain.Go, go.Toolchain);
+        Assert.True(go.IsStatic);
+        Assert.Equal(Toolchain.Rust, ArtifactInspector.Inspect(bins.RustComment).Toolchain);
+    }
+
+    [Fact]
     public void Shebang_script_names_its_interpreter_and_a_windows_line_ending()
     {
         var unix = ArtifactInspector.Inspect(bins.Write("run.sh", "#!/usr/bin/env python3\nprint(1)\n"));

@@ -23,6 +23,9 @@ public sealed class RealBinaries : IDisposable
     public string MuslDynamic => Path.Combine(Dir, "musl-dynamic");
     public string MuslStatic => Path.Combine(Dir, "musl-static");
     public string Aarch64Dynamic => Path.Combine(Dir, "aarch64-dynamic");
+    public string GoStatic => Path.Combine(Dir, "go-static");
+    /// <summary>The C build with the .comment rustc writes (verified with rustc 1.95: "rustc version 1.95.0 (...)").</summary>
+    public string RustComment => Path.Combine(Dir, "rust-comment");
 
     /// <summary>The .NET SDK's win-x64 apphost.exe, restored by the test project (PackageDownload).</summary>
     public static string WinApphost => typeof(RealBinaries).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
@@ -41,6 +44,10 @@ public sealed class RealBinaries : IDisposable
         Compile("musl-tools", "musl-gcc", "-O2", "-o", MuslDynamic, "p.c", "-lm");
         Compile("musl-tools", "musl-gcc", "-O2", "-static", "-o", MuslStatic, "p.c", "-lm");
         Compile("gcc-aarch64-linux-gnu", "aarch64-linux-gnu-gcc", "-O2", "-o", Aarch64Dynamic, "p.c", "-lm");
+        File.WriteAllText(Path.Combine(Dir, "main.go"), "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n");
+        Compile("golang-go", "go", "build", "-o", GoStatic, "main.go");
+        File.WriteAllBytes(Path.Combine(Dir, "comment"), "rustc version 1.95.0 (59807616e 2026-04-14)\0"u8.ToArray());
+        Compile("binutils", "objcopy", "--remove-section=.comment", "--add-section", ".comment=comment", GlibcDynamic, RustComment);
     }
 
     private void Compile(string package, string compiler, params string[] args)
