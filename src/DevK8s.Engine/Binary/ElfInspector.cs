@@ -47,7 +47,7 @@ internal static class ElfInspector
             var glibc = dynstr is null ? null : GlibcNeeded(elf, dynstr, bigEndian);
             var toolchain = ToolchainMarkers.FromElf(elf, stream);
 
-            var linking = interpreter is null ? "statically linked" : $"dynamically linked (loader {interpreter})";
+            var linking = interpreter is null ? "statically linked" : $"dynamically linked, loader {interpreter}";
             return new ArtifactInfo
             {
                 Format = isProgram ? ArtifactFormat.ElfExecutable : ArtifactFormat.ElfSharedLibrary,

@@ -23,7 +23,7 @@ public class ArtifactInspectorTests(RealBinaries bins) : IClassFixture<RealBinar
         Assert.Equal(["libm.so.6", "libc.so.6"], info.Needed);
         Assert.Equal(new Version(2, 34), info.GlibcNeeded);
         Assert.Equal(Toolchain.Unknown, info.Toolchain);
-        Assert.Contains("dynamically linked (loader /lib64/ld-linux-x86-64.so.2)", info.Description);
+        Assert.Contains("dynamically linked, loader /lib64/ld-linux-x86-64.so.2", info.Description);
     }
 
     [Fact]

@@ -20,6 +20,8 @@ public sealed class RealBinaries : IDisposable
     public string GlibcStaticPie => Path.Combine(Dir, "glibc-static-pie");
     public string Glibc236 => Path.Combine(Dir, "glibc-2.36");
     public string SharedLibrary => Path.Combine(Dir, "libanswer.so");
+    /// <summary>Linked against libanswer.so (DT_NEEDED), which no container has.</summary>
+    public string NeedsLibanswer => Path.Combine(Dir, "needs-libanswer");
     public string MuslDynamic => Path.Combine(Dir, "musl-dynamic");
     public string MuslStatic => Path.Combine(Dir, "musl-static");
     public string Aarch64Dynamic => Path.Combine(Dir, "aarch64-dynamic");
@@ -41,6 +43,8 @@ public sealed class RealBinaries : IDisposable
         Compile("gcc", "gcc", "-O2", "-static-pie", "-o", GlibcStaticPie, "p.c", "-lm");
         Compile("gcc", "gcc", "-O2", "-o", Glibc236, "r.c");
         Compile("gcc", "gcc", "-O2", "-shared", "-fPIC", "-o", SharedLibrary, "l.c");
+        File.WriteAllText(Path.Combine(Dir, "u.c"), "int answer(void);\nint main(void) { return answer(); }\n");
+        Compile("gcc", "gcc", "-O2", "-o", NeedsLibanswer, "u.c", "-L.", "-lanswer");
         Compile("musl-tools", "musl-gcc", "-O2", "-o", MuslDynamic, "p.c", "-lm");
         Compile("musl-tools", "musl-gcc", "-O2", "-static", "-o", MuslStatic, "p.c", "-lm");
         Compile("gcc-aarch64-linux-gnu", "aarch64-linux-gnu-gcc", "-O2", "-o", Aarch64Dynamic, "p.c", "-lm");
