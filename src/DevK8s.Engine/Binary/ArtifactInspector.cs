@@ -18,7 +18,7 @@ public static class ArtifactInspector
         stream.Position = 0;
 
         if (head.AsSpan().StartsWith("\x7f"u8 + "ELF"u8))
-            return ElfInspector.Inspect(stream, head);
+            return ElfInspector.Inspect(stream);
         if (head.AsSpan().StartsWith("MZ"u8))
             return InspectPe(stream);
         if (MachOInspector.HasMagic(head))

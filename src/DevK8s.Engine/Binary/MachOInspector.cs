@@ -1,51 +1,55 @@
-using ELFSharp.MachO;
+using System.Buffers.Binary;
 
 namespace DevK8s.Engine.Binary;
 
-/// <summary>macOS binaries: recognised by magic so the refusal can say "this is a Mac build".</summary>
+/// <summary>macOS binaries: recognised by magic so the refusal can say "this is a Mac build", and for which CPU.</summary>
 internal static class MachOInspector
 {
+    private const uint Fat = 0xCAFEBABE, Fat64 = 0xCAFEBABF;
+
     public static bool HasMagic(ReadOnlySpan<byte> head)
     {
         if (head.Length < 8) return false;
-        var magic = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(head);
+        var magic = BinaryPrimitives.ReadUInt32BigEndian(head);
         if (magic is 0xFEEDFACE or 0xFEEDFACF or 0xCEFAEDFE or 0xCFFAEDFE) return true;
         // A universal binary shares 0xCAFEBABE with Java class files; its second word is a small
         // architecture count where a class file has its version (45 and up).
-        return magic == 0xCAFEBABE && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(head[4..]) is > 0 and < 20;
+        return magic is Fat or Fat64 && BinaryPrimitives.ReadUInt32BigEndian(head[4..]) is > 0 and < 20;
     }
 
     public static ArtifactInfo Inspect(Stream stream, byte[] head)
     {
+        var magic = BinaryPrimitives.ReadUInt32BigEndian(head);
         var machines = new List<string>();
-        try
+        if (magic is Fat or Fat64)
         {
-            if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(head) == 0xCAFEBABE)
-            {
-                if (MachOReader.TryLoadFat(stream, false, out var slices) == MachOResult.OK)
-                    machines.AddRange(slices.Select(s => Name(s.Machine)));
-            }
-            else if (MachOReader.TryLoad(stream, false, out var macho) == MachOResult.OK)
-                machines.Add(Name(macho.Machine));
+            // fat_header {magic, nfat_arch} then fat_arch entries (20 bytes, 32 for fat_arch_64), big-endian, cputype first.
+            var count = BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(4));
+            var size = magic == Fat ? 20 : 32;
+            for (var i = 0; i < count && 8 + (i + 1) * size <= head.Length; i++)
+                machines.Add(Name(BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(8 + i * size))));
         }
-        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or NotSupportedException or EndOfStreamException) { }
-        stream.Position = 0;
-        var what = machines.Count == 0 ? "" : " " + string.Join("+", machines);
+        else
+        {
+            // mach_header: magic, cputype; FEEDFACx is big-endian, CEFAEDFE/CFFAEDFE little-endian.
+            var cpu = magic is 0xFEEDFACE or 0xFEEDFACF ? BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(4)) : BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(4));
+            machines.Add(Name(cpu));
+        }
         return new ArtifactInfo
         {
             Format = ArtifactFormat.MachO,
             Machine = machines.Count == 1 ? machines[0] : null,
             Toolchain = ToolchainMarkers.Scan(stream, [(0, Math.Min(stream.Length, ToolchainMarkers.MaxScan))]),
-            Description = $"a macOS Mach-O{what} binary",
+            Description = $"a macOS Mach-O {string.Join("+", machines)} binary",
         };
     }
 
-    private static string Name(Machine machine) => machine switch
+    private static string Name(uint cpuType) => cpuType switch
     {
-        Machine.X86_64 => "x86_64",
-        Machine.Arm64 => "aarch64",
-        Machine.X86 => "i386",
-        Machine.Arm => "arm",
-        var m => m.ToString(),
+        0x01000007 => "x86_64",
+        0x0100000C => "aarch64",
+        7 => "i386",
+        12 => "arm",
+        _ => $"cputype 0x{cpuType:x}",
     };
 }

@@ -1,6 +1,4 @@
 using System.Text;
-using ELFSharp.ELF;
-using ELFSharp.ELF.Sections;
 
 namespace DevK8s.Engine.Binary;
 
@@ -25,15 +23,13 @@ internal static class ToolchainMarkers
         ("System.Private.CoreLib"u8.ToArray(), Toolchain.DotNet),
     ];
 
-    public static Toolchain FromElf(IELF elf, Stream stream)
+    internal static Toolchain FromElf(ElfFile elf, Stream stream)
     {
         var names = elf.Sections.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         if (names.Contains(".note.go.buildid") || names.Contains(".go.buildinfo") || names.Contains(".gopclntab")) return Toolchain.Go;
         if (names.Contains("__managedcode") || names.Contains(".dotnet_eh_table")) return Toolchain.DotNet;
-        if (elf.TryGetSection(".comment", out var comment) && Encoding.ASCII.GetString(comment.GetContents()).Contains("rustc", StringComparison.Ordinal))
-            return Toolchain.Rust;
-        var readOnly = elf.Sections.Where(s => s.Name is ".rodata" or ".data.rel.ro" or ".go.buildinfo")
-            .Select(ElfInspector.Range).OfType<(long, long)>();
+        if (Encoding.ASCII.GetString(elf.ReadSection(".comment", 64 << 10)).Contains("rustc", StringComparison.Ordinal)) return Toolchain.Rust;
+        var readOnly = elf.Sections.Where(s => s.Name is ".rodata" or ".data.rel.ro").Select(s => (s.Offset, s.Size));
         return Scan(stream, readOnly);
     }
 

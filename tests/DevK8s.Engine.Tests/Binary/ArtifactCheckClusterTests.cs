@@ -12,7 +12,8 @@ namespace DevK8s.Engine.Tests.Binary;
 /// and Debian bookworm. By hand, the same binaries copied in confirm the verdicts: the glibc-dynamic
 /// one dies in busybox with "sh: /tmp/glibc-dynamic: not found" (exit 127), the static one runs.
 /// </summary>
-public class ArtifactCheckClusterTests(NamespaceFixture ns, RealBinaries bins) : IClassFixture<NamespaceFixture>, IClassFixture<RealBinaries>
+[Collection(ArtifactCollection.Name)]
+public class ArtifactCheckClusterTests(NamespaceFixture ns, RealBinaries bins) : IClassFixture<NamespaceFixture>
 {
     private const string Target = "/app/server";
 

@@ -8,7 +8,8 @@ namespace DevK8s.Engine.Tests.Binary;
 /// (no C library), an Alpine-like chroot (musl), and this Debian machine (glibc). Offers that no
 /// local root can show (an older glibc, another CPU) are this machine's probe with one field changed.
 /// </summary>
-public class ArtifactCheckTests(ShellRoots roots, RealBinaries bins) : IClassFixture<ShellRoots>, IClassFixture<RealBinaries>
+[Collection(ArtifactCollection.Name)]
+public class ArtifactCheckTests(ShellRoots roots, RealBinaries bins)
 {
     private const string Target = "/app/server";
 

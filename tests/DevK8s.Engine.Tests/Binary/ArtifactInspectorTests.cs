@@ -10,7 +10,8 @@ namespace DevK8s.Engine.Tests.Binary;
 /// GLIBC_2.34 (__libc_start_main moved to 2.34); `objdump -T` of the arc4random build shows
 /// arc4random (GLIBC_2.36).
 /// </summary>
-public class ArtifactInspectorTests(RealBinaries bins) : IClassFixture<RealBinaries>
+[Collection(ArtifactCollection.Name)]
+public class ArtifactInspectorTests(RealBinaries bins)
 {
     [Fact]
     public void Glibc_dynamic_build_names_loader_libraries_and_glibc_version()

@@ -4,7 +4,8 @@ using Xunit;
 namespace DevK8s.Engine.Tests.Binary;
 
 /// <summary>The probe script run for real under dash, busybox sh and in chroots shaped like slim images.</summary>
-public class ContainerProbeTests(ShellRoots roots, RealBinaries bins) : IClassFixture<ShellRoots>, IClassFixture<RealBinaries>
+[Collection(ArtifactCollection.Name)]
+public class ContainerProbeTests(ShellRoots roots, RealBinaries bins)
 {
     private IReadOnlyList<string> DynamicQuestions() =>
         [.. ContainerProbe.Questions(ArtifactInspector.Inspect(bins.GlibcDynamic), "/app/server"), "l:libdevk8s-missing.so.1", "p:/no such/dir", "c:sh", "c:devk8s-no-such-command"];

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using Xunit;
 
 namespace DevK8s.Engine.Tests.Binary;
 
@@ -20,6 +21,8 @@ public sealed class RealBinaries : IDisposable
     public string GlibcStaticPie => Path.Combine(Dir, "glibc-static-pie");
     public string Glibc236 => Path.Combine(Dir, "glibc-2.36");
     public string SharedLibrary => Path.Combine(Dir, "libanswer.so");
+    /// <summary>A library whose dynamic strings pass 1 MB, with its DT_NEEDED name stored past that mark.</summary>
+    public string BigStrings => Path.Combine(Dir, "libbig.so");
     /// <summary>Linked against libanswer.so (DT_NEEDED), which no container has.</summary>
     public string NeedsLibanswer => Path.Combine(Dir, "needs-libanswer");
     public string MuslDynamic => Path.Combine(Dir, "musl-dynamic");
@@ -45,6 +48,9 @@ public sealed class RealBinaries : IDisposable
         Compile("gcc", "gcc", "-O2", "-shared", "-fPIC", "-o", SharedLibrary, "l.c");
         File.WriteAllText(Path.Combine(Dir, "u.c"), "int answer(void);\nint main(void) { return answer(); }\n");
         Compile("gcc", "gcc", "-O2", "-o", NeedsLibanswer, "u.c", "-L.", "-lanswer");
+        File.WriteAllText(Path.Combine(Dir, "big.c"), "#include <math.h>\n" + string.Concat(Enumerable.Range(0, 3000)
+            .Select(i => $"int f{i:D5}_{new string('x', 400)}(void) {{ return {i}; }}\n")) + "double use(double x) { return sqrt(x); }\n");
+        Compile("gcc", "gcc", "-O0", "-shared", "-fPIC", "-o", BigStrings, "big.c", "-lm");
         Compile("musl-tools", "musl-gcc", "-O2", "-o", MuslDynamic, "p.c", "-lm");
         Compile("musl-tools", "musl-gcc", "-O2", "-static", "-o", MuslStatic, "p.c", "-lm");
         Compile("gcc-aarch64-linux-gnu", "aarch64-linux-gnu-gcc", "-O2", "-o", Aarch64Dynamic, "p.c", "-lm");
@@ -80,4 +86,11 @@ public sealed class RealBinaries : IDisposable
     }
 
     public void Dispose() => Directory.Delete(Dir, true);
+}
+
+/// <summary>One compile of the real binaries and one set of chroots for every artifact-check test class.</summary>
+[CollectionDefinition(Name)]
+public sealed class ArtifactCollection : ICollectionFixture<RealBinaries>, ICollectionFixture<ShellRoots>
+{
+    public const string Name = "artifact check";
 }
