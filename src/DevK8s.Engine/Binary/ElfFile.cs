@@ -54,6 +54,8 @@ internal sealed class ElfFile
 
         (ulong Offset, ulong Size)? dynamic = null;
         var phdrs = ReadAt((long)phoff, phentsize * phnum);
+        if (phdrs.Length < phentsize * phnum || phentsize < (_is64 ? 56 : 32))
+            throw new InvalidDataException("the program headers lie outside the file");
         for (var i = 0; i + 1 <= phnum && (i + 1) * phentsize <= phdrs.Length; i++)
         {
             var p = phdrs.AsSpan(i * phentsize, phentsize).ToArray();
@@ -61,7 +63,11 @@ internal sealed class ElfFile
             ulong offset = _is64 ? U64(p, 8) : U32(p, 4), vaddr = _is64 ? U64(p, 16) : U32(p, 8), filesz = _is64 ? U64(p, 32) : U32(p, 16);
             if (type == PtLoad) _loads.Add((vaddr, offset, filesz));
             else if (type == PtDynamic) dynamic = (offset, filesz);
-            else if (type == PtInterp) Interpreter = CString(ReadAt((long)offset, (int)Math.Min(filesz, 4096)), 0);
+            else if (type == PtInterp)
+            {
+                Interpreter = CString(ReadAt((long)offset, (int)Math.Min(filesz, 4096)), 0);
+                if (Interpreter.Length == 0) throw new InvalidDataException("PT_INTERP names no loader or lies outside the file");
+            }
         }
         if (dynamic is { } d)
         {
@@ -90,6 +96,7 @@ internal sealed class ElfFile
     {
         var entry = _is64 ? 16 : 8;
         var data = ReadAt((long)offset, (int)Math.Min(size, MaxTable));
+        if (data.Length < entry) throw new InvalidDataException("the dynamic segment lies outside the file");
         var list = new List<(long, ulong)>();
         for (var at = 0; at + entry <= data.Length; at += entry)
         {

@@ -141,6 +141,22 @@ public class ArtifactInspectorTests(RealBinaries bins)
         Assert.Equal("an empty file", ArtifactInspector.Inspect(bins.Write("empty", "")).Description);
     }
 
+    [Theory]
+    [InlineData(20)]
+    [InlineData(64)]
+    [InlineData(300)]
+    [InlineData(2000)]
+    [InlineData(9000)]
+    public void Truncated_program_is_reported_not_thrown(int length)
+    {
+        var path = Path.Combine(bins.Dir, $"cut-{length}");
+        File.WriteAllBytes(path, File.ReadAllBytes(bins.GlibcDynamic)[..length]);
+        var info = ArtifactInspector.Inspect(path);
+        // Whatever survives the cut, a dynamic program never turns into a static one or a loader-less one.
+        Assert.False(info.Format == ArtifactFormat.ElfExecutable && (info.IsStatic || info.Interpreter != "/lib64/ld-linux-x86-64.so.2"), info.Description);
+        if (length <= 64) Assert.Equal("a damaged or truncated ELF file", info.Description);
+    }
+
     [Fact]
     public void Missing_artifact_throws_file_not_found()
     {
