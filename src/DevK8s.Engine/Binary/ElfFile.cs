@@ -32,7 +32,6 @@ internal sealed class ElfFile
     public List<string> Needed { get; } = [];
     public List<string> RunPath { get; } = [];
     public ulong Flags1 { get; }
-    public bool HasDynamic { get; }
     /// <summary>Every version named in the version needs, e.g. GLIBC_2.34, GLIBCXX_3.4.29.</summary>
     public List<string> VersionsNeeded { get; } = [];
     public List<(string Name, long Offset, long Size)> Sections { get; } = [];
@@ -53,8 +52,9 @@ internal sealed class ElfFile
         int shentsize = U16(h, _is64 ? 58 : 46), shnum = U16(h, _is64 ? 60 : 48), shstrndx = U16(h, _is64 ? 62 : 50);
 
         (ulong Offset, ulong Size)? dynamic = null;
-        var phdrs = ReadAt((long)phoff, phentsize * phnum);
-        if (phdrs.Length < phentsize * phnum || phentsize < (_is64 ? 56 : 32))
+        var phSize = (long)phentsize * phnum;
+        var phdrs = phSize <= MaxTable ? ReadAt((long)phoff, (int)phSize) : [];
+        if (phdrs.Length < phSize || phentsize < (_is64 ? 56 : 32))
             throw new InvalidDataException("the program headers lie outside the file");
         for (var i = 0; i + 1 <= phnum && (i + 1) * phentsize <= phdrs.Length; i++)
         {
@@ -71,7 +71,6 @@ internal sealed class ElfFile
         }
         if (dynamic is { } d)
         {
-            HasDynamic = true;
             var entries = ReadDynamic(d.Offset, d.Size);
             var strtab = entries.Where(e => e.Tag == DtStrtab).Select(e => FileOffset(e.Value)).FirstOrDefault();
             var strsz = entries.Where(e => e.Tag == DtStrsz).Select(e => e.Value).FirstOrDefault();
