@@ -64,6 +64,8 @@ public sealed class RealBinaries : IDisposable
     {
         var info = new ProcessStartInfo(compiler) { WorkingDirectory = Dir, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in args) info.ArgumentList.Add(a);
+        // go needs a build cache; CI shells may have no HOME to put the default one in.
+        info.Environment["GOCACHE"] = Path.Combine(Dir, "gocache");
         Process process;
         try { process = Process.Start(info)!; }
         catch (System.ComponentModel.Win32Exception)
