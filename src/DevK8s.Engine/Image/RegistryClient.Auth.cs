@@ -73,7 +73,7 @@ public sealed partial class RegistryClient
                 if (challenge.IsBearer)
                 {
                     // A token we sent was refused (expired or too narrow): ask again with what the registry asked for.
-                    var wanted = scopes.Union(challenge.Scopes).ToList();
+                    var wanted = MergeScopes(scopes.Concat(challenge.Scopes));
                     auth.Tokens[ScopeKey(scopes)] = (await FetchTokenAsync(registry, challenge, wanted, what, ct).ConfigureAwait(false), DateTimeOffset.UtcNow.AddSeconds(50));
                 }
                 response.Dispose();
@@ -107,6 +107,26 @@ public sealed partial class RegistryClient
             auth.Tokens[key] = cached;
         }
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", cached.Token);
+    }
+
+    /// <summary>One scope per resource with the union of its actions: "repository:a:pull" and "repository:a:pull,push" ask for "repository:a:pull,push".</summary>
+    internal static IReadOnlyList<string> MergeScopes(IEnumerable<string> scopes)
+    {
+        var merged = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var scope in scopes)
+        {
+            var last = scope.LastIndexOf(':');
+            if (last <= 0) continue;
+            var resource = scope[..last];
+            if (!merged.TryGetValue(resource, out var actions))
+            {
+                merged[resource] = actions = new SortedSet<string>(StringComparer.Ordinal);
+                order.Add(resource);
+            }
+            actions.UnionWith(scope[(last + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries));
+        }
+        return order.Select(r => $"{r}:{string.Join(',', merged[r])}").ToList();
     }
 
     private static string ScopeKey(IEnumerable<string> scopes) => string.Join(' ', scopes.Order(StringComparer.Ordinal));

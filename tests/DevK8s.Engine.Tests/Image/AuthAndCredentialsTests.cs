@@ -17,6 +17,11 @@ public class AuthAndCredentialsTests
         Assert.True(AuthChallenge.Parse("basic", "realm=Registry").IsBasic);
     }
 
+    [Fact]
+    public void Token_scopes_for_one_repository_merge_their_actions() =>
+        Assert.Equal(["repository:a/b:pull,push", "repository:c:pull"],
+            RegistryClient.MergeScopes(["repository:a/b:pull,push", "repository:c:pull", "repository:a/b:pull"]));
+
     [Theory]
     [InlineData("127.0.0.1:5000", "http")]
     [InlineData("127.3.4.5:80", "http")]
