@@ -20,6 +20,7 @@ public sealed class BasicAuthRegistryFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        if (DevK8s.Tests.Shared.TestCluster.OptedOut) return;
         var htpasswd = new ProcessStartInfo("htpasswd") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-Bbn", User, Password }) htpasswd.ArgumentList.Add(a);
         using (var p = Process.Start(htpasswd) ?? throw new InvalidOperationException("htpasswd did not start: apt-get install apache2-utils"))
@@ -117,6 +118,7 @@ public sealed class BearerRegistryFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        if (DevK8s.Tests.Shared.TestCluster.OptedOut) return;
         File.WriteAllText(Path.Combine(_dir, "signer.pem"), Tokens.CertificatePem);
         Registry = await RegistryProcess.StartAsync(_dir,
             $"  token:\n    realm: {Tokens.Realm}\n    service: {TokenServer.Service}\n    issuer: {TokenServer.Issuer}\n    rootcertbundle: {{dir}}/signer.pem");
