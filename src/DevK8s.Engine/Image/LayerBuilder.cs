@@ -133,7 +133,8 @@ public static class LayerBuilder
         {
             var to = NormalizeImagePath(file.To);
             var from = Path.GetFullPath(file.From);
-            if (Directory.Exists(from) && new DirectoryInfo(from).LinkTarget is null)
+            // A symlink named as 'from' is followed (target/release is often one); links inside a folder stay links.
+            if (Directory.Exists(from))
             {
                 var root = to.TrimEnd('/');
                 if (root.Length == 0) root = "/";
@@ -145,10 +146,11 @@ public static class LayerBuilder
                     Add(EntryFor(info, imagePath, file.Mode, singleFile: false));
                 }
             }
-            else if (File.Exists(from) || new FileInfo(from).LinkTarget is not null)
+            else if (File.Exists(from))
             {
                 var imagePath = to.EndsWith('/') ? to + Path.GetFileName(from) : to;
-                Add(EntryFor(new FileInfo(from), imagePath, file.Mode, singleFile: true));
+                var resolved = new FileInfo(from).ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? new FileInfo(from);
+                Add(EntryFor(resolved, imagePath, file.Mode, singleFile: true));
             }
             else
             {

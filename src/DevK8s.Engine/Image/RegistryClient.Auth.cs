@@ -74,7 +74,7 @@ public sealed partial class RegistryClient
                 {
                     // A token we sent was refused (expired or too narrow): ask again with what the registry asked for.
                     var wanted = MergeScopes(scopes.Concat(challenge.Scopes));
-                    auth.Tokens[ScopeKey(scopes)] = (await FetchTokenAsync(registry, challenge, wanted, what, ct).ConfigureAwait(false), DateTimeOffset.UtcNow.AddSeconds(50));
+                    auth.Tokens[ScopeKey(scopes)] = await FetchTokenAsync(registry, challenge, wanted, what, ct).ConfigureAwait(false);
                 }
                 response.Dispose();
                 continue;
@@ -102,8 +102,7 @@ public sealed partial class RegistryClient
         var key = ScopeKey(scopes);
         if (!auth.Tokens.TryGetValue(key, out var cached) || cached.Expires <= DateTimeOffset.UtcNow)
         {
-            var token = await FetchTokenAsync(registry, challenge, scopes, what, ct).ConfigureAwait(false);
-            cached = (token, DateTimeOffset.UtcNow.AddSeconds(50));
+            cached = await FetchTokenAsync(registry, challenge, scopes, what, ct).ConfigureAwait(false);
             auth.Tokens[key] = cached;
         }
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", cached.Token);
@@ -135,7 +134,7 @@ public sealed partial class RegistryClient
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{c.Username}:{c.Password}")));
 
     /// <summary>The token request of the distribution spec: GET realm?service=..&amp;scope=.., with Basic credentials when known.</summary>
-    private async Task<string> FetchTokenAsync(string registry, AuthChallenge challenge, IEnumerable<string> scopes, string what, CancellationToken ct)
+    private async Task<(string Token, DateTimeOffset Expires)> FetchTokenAsync(string registry, AuthChallenge challenge, IEnumerable<string> scopes, string what, CancellationToken ct)
     {
         if (challenge.Realm is not { Length: > 0 } realm || !Uri.TryCreate(realm, UriKind.Absolute, out var realmUri))
             throw new RegistryException(RegistryErrorKind.Protocol, $"{what}: {registry} asked for a bearer token without a usable realm ('{challenge.Realm}').", "");
@@ -168,7 +167,9 @@ public sealed partial class RegistryClient
             var token = root.TryGetProperty("token", out var t) ? t.GetString() : null;
             token ??= root.TryGetProperty("access_token", out var a) ? a.GetString() : null;
             if (string.IsNullOrEmpty(token)) throw new JsonException("no 'token' or 'access_token'");
-            return token;
+            // The spec's default lifetime is 60 s; renew a little early so a token never expires in flight.
+            var seconds = root.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var n) && n > 0 ? n : 60;
+            return (token, DateTimeOffset.UtcNow.AddSeconds(Math.Max(seconds - 10, 5)));
         }
         catch (JsonException e)
         {

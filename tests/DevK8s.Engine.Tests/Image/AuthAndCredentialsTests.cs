@@ -63,18 +63,50 @@ public class AuthAndCredentialsTests
         Assert.Null(creds.Find("quay.io"));
     }
 
-    [Fact]
-    public void Credential_helpers_are_reported_as_unsupported_not_treated_as_anonymous()
+    /// <summary>A stand-in credential helper: answers from a table by the server read on stdin, logs each call.</summary>
+    private static string FakeHelper(string dir, string name, string script)
     {
-        var path = WriteConfig("""{"auths": {"ghcr.io": {}}, "credsStore": "desktop", "credHelpers": {"123.dkr.ecr.us-east-1.amazonaws.com": "ecr-login"}}""");
-        var creds = DockerConfigCredentials.Load(path);
-        var store = Assert.Throws<RegistryException>(() => creds.Find("ghcr.io"));
-        Assert.Equal(RegistryErrorKind.Configuration, store.Kind);
-        Assert.Contains("docker-credential-desktop", store.Message);
-        Assert.Contains("DOCKER_CONFIG", store.Message);
-        var helper = Assert.Throws<RegistryException>(() => creds.Find("123.dkr.ecr.us-east-1.amazonaws.com"));
-        Assert.Contains("docker-credential-ecr-login", helper.Message);
+        var path = Path.Combine(dir, "docker-credential-" + name);
+        File.WriteAllText(path, "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread -r server\necho \"$server\" >> \"$0.calls\"\n" + script);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
+        return path;
+    }
+
+    [SkippableFact]
+    public void Credential_helpers_are_asked_like_docker_asks_them_once_per_registry()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "the stand-in helpers are shell scripts");
+        var path = WriteConfig("""{"auths": {"ghcr.io": {}}, "credsStore": "store", "credHelpers": {"registry.example.com": "special"}}""");
+        var dir = Path.GetDirectoryName(path)!;
+        var store = FakeHelper(dir, "store", """
+            case "$server" in
+              ghcr.io) echo '{"ServerURL":"ghcr.io","Username":"gh-user","Secret":"gh-pass"}' ;;
+              https://index.docker.io/v1/) echo '{"ServerURL":"https://index.docker.io/v1/","Username":"hub-user","Secret":"hub-pass"}' ;;
+              *) echo 'credentials not found in native keychain'; exit 1 ;;
+            esac
+            """);
+        var special = FakeHelper(dir, "special", """echo '{"ServerURL":"x","Username":"<token>","Secret":"refresh"}'""");
+        var creds = DockerConfigCredentials.Load(path, name => Path.Combine(dir, name) is var p && File.Exists(p) ? p : null);
+
+        Assert.Equal(new RegistryCredential("gh-user", "gh-pass"), creds.Find("ghcr.io"));
+        Assert.Equal(new RegistryCredential("gh-user", "gh-pass"), creds.Find("ghcr.io"));
+        Assert.Equal(new RegistryCredential("hub-user", "hub-pass"), creds.Find("registry-1.docker.io"));
         Assert.Null(creds.Find("quay.io"));
+        Assert.Equal(["ghcr.io", "https://index.docker.io/v1/", "quay.io"], File.ReadAllLines(store + ".calls"));
+        var token = Assert.Throws<RegistryException>(() => creds.Find("registry.example.com"));
+        Assert.Equal(RegistryErrorKind.Configuration, token.Kind);
+        Assert.Contains("OAuth identity token", token.Message);
+        Assert.Equal(["registry.example.com"], File.ReadAllLines(special + ".calls"));
+    }
+
+    [Fact]
+    public void A_credential_helper_missing_from_path_says_what_to_install()
+    {
+        var path = WriteConfig("""{"credsStore": "desktop"}""");
+        var e = Assert.Throws<RegistryException>(() => DockerConfigCredentials.Load(path, _ => null).Find("ghcr.io"));
+        Assert.Equal(RegistryErrorKind.Configuration, e.Kind);
+        Assert.Contains("docker-credential-desktop, which is not on PATH", e.Message);
+        Assert.Contains("docker login ghcr.io", e.Message);
     }
 
     [Fact]

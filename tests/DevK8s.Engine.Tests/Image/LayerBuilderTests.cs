@@ -97,6 +97,19 @@ public class LayerBuilderTests : IDisposable
     }
 
     [Fact]
+    public void A_symlink_named_as_the_source_is_followed()
+    {
+        Local("real/app", "binary", executable: true);
+        Directory.CreateSymbolicLink(Path.Combine(_dir, "release"), Path.Combine(_dir, "real"));
+        File.CreateSymbolicLink(Path.Combine(_dir, "app-link"), Path.Combine(_dir, "real", "app"));
+        using var layer = LayerBuilder.Build([new LayerFile(Path.Combine(_dir, "release"), "/opt/rel"), new LayerFile(Path.Combine(_dir, "app-link"), "/bin/app")]);
+        using var s = layer.OpenRead();
+        var entries = Read(s).ToDictionary(e => e.Name);
+        Assert.Equal((TarEntryType.RegularFile, "binary"), (entries["opt/rel/app"].Type, entries["opt/rel/app"].Text));
+        Assert.Equal((TarEntryType.RegularFile, "binary"), (entries["bin/app"].Type, entries["bin/app"].Text));
+    }
+
+    [Fact]
     public void Bad_layer_specs_say_what_to_fix()
     {
         var api = Local("api", "x", executable: true);
