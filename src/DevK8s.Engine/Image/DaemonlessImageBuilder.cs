@@ -22,6 +22,8 @@ public sealed record DaemonlessImageRequest
     public IRegistryCredentials? Credentials { get; init; }
     public ImagePlatform Platform { get; init; } = ImagePlatform.LinuxAmd64;
     public string CreatedBy { get; init; } = "devk8s layer";
+    /// <summary>gzip level of the layer; Optimal pays off only on slow uplinks to remote registries.</summary>
+    public System.IO.Compression.CompressionLevel Compression { get; init; } = System.IO.Compression.CompressionLevel.Fastest;
 }
 
 /// <summary>The pushed image, the name pods should use, and what it cost.</summary>
@@ -49,7 +51,7 @@ public static class DaemonlessImageBuilder
         if (request.LocalRegistry is { } local) options = local.AllowPlainHttp(options);
 
         var clock = Stopwatch.StartNew();
-        using var layer = await Task.Run(() => LayerBuilder.Build(request.Layers, ct), ct).ConfigureAwait(false);
+        using var layer = await Task.Run(() => LayerBuilder.Build(request.Layers, ct, request.Compression), ct).ConfigureAwait(false);
         var buildTime = clock.Elapsed;
         progress?.Report($"layer {layer.Digest[..19]}: {layer.Files} file(s), {layer.Size} bytes compressed");
 

@@ -53,7 +53,12 @@ public static class LayerBuilder
 
     private sealed record Entry(string ImagePath, TarEntryType Type, string? Source, UnixFileMode Mode, string? LinkTarget);
 
-    public static BuiltLayer Build(IReadOnlyList<LayerFile> files, CancellationToken ct = default)
+    /// <param name="compression">
+    /// Fastest by default: on a 20.7 MB Go binary it took 0.3 s for 8.7 MB where Optimal took 1.25 s
+    /// for 6.7 MB (.NET 10, this 2-core VM). The extra 2 MB cost a local registry milliseconds;
+    /// Optimal pays off only below roughly 15 Mbit/s of upload to a remote registry.
+    /// </param>
+    public static BuiltLayer Build(IReadOnlyList<LayerFile> files, CancellationToken ct = default, CompressionLevel compression = CompressionLevel.Fastest)
     {
         if (files.Count == 0) throw new ArgumentException("A layer needs at least one file: add one under 'layers' (from: a local path, to: an absolute path in the image).");
         var entries = Collect(files);
@@ -65,7 +70,7 @@ public static class LayerBuilder
             using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             using (var compressed = new HashingStream(file, leaveOpen: true))
             {
-                using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+                using (var gzip = new GZipStream(compressed, compression, leaveOpen: true))
                 using (var tar = new HashingStream(gzip, leaveOpen: true))
                 {
                     using (var writer = new TarWriter(tar, TarEntryFormat.Gnu, leaveOpen: true))
