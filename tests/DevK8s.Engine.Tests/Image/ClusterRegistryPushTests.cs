@@ -104,6 +104,44 @@ public class ClusterRegistryPushTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(first.Digest, second.Digest);
     }
 
+    /// <summary>Plays a registry without cross-repository mount: the mount parameters never reach it, so it opens a plain upload session (202).</summary>
+    private sealed class NoMountHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        public int MountsRefused;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            if (request.Method == HttpMethod.Post && request.RequestUri!.Query.Contains("mount="))
+            {
+                Interlocked.Increment(ref MountsRefused);
+                request.RequestUri = new UriBuilder(request.RequestUri) { Query = "" }.Uri;
+            }
+            return base.SendAsync(request, ct);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Without_mount_support_the_base_layers_go_into_the_offered_upload_session()
+    {
+        await TestRegistry.RequireAsync();
+        using var handler = new NoMountHandler();
+        using var client = new RegistryClient(new RegistryClientOptions { Handler = handler });
+        var target = ImageReference.Parse($"{TestRegistry.Host}/{TestRegistry.NewRepository("nomount")}:dev");
+        var file = Artifact("app", 1000);
+        using var layer = LayerBuilder.Build([new LayerFile(file, "/app")]);
+
+        var pushed = await new ImageAssembler(client).AssembleAsync(new AssembleRequest(TestRegistry.Busybox, target, layer));
+
+        var baseManifest = JsonNode.Parse((await client.GetManifestAsync(TestRegistry.Busybox)).Bytes)!;
+        var baseBytes = baseManifest["layers"]!.AsArray().Sum(l => l!["size"]!.GetValue<long>());
+        output.WriteLine($"mounts refused {handler.MountsRefused}; sent {pushed.BytesUploaded} bytes, of which base {baseBytes}");
+        Assert.Equal(baseManifest["layers"]!.AsArray().Count, handler.MountsRefused);
+        Assert.Equal(0, pushed.BlobsMounted);
+        Assert.True(pushed.BytesUploaded > baseBytes + layer.Size, $"sent {pushed.BytesUploaded} bytes");
+        Assert.Equal(File.ReadAllBytes(file), await FileInLayerAsync(client, target, layer.Digest, "/app"));
+        Assert.Equal(pushed.Digest, (await client.GetManifestAsync(target)).Digest);
+    }
+
     [SkippableFact]
     public async Task A_missing_tag_or_repository_is_the_registrys_own_not_found()
     {
