@@ -100,9 +100,11 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
                 continue; // someone wrote in between: read again, check ownership again
             }
             change.RolledOut = before != (KubernetesJson.Serialize(workload.Template), workload.Replicas);
+            // Going back to the recorded template needs no wait, as Stop-DevService does not wait:
+            // nothing of DevK8s runs in those pods.
+            if (change.Plan.KeepTemplate) return null;
             if (change.RolledOut)
                 await WaitForRolloutAsync(workload, progress, TimeSpan.FromMinutes(3), ct).ConfigureAwait(false);
-            if (change.Plan.KeepTemplate) return null;
             return await FindDevPodAsync(change.Session.SessionId, ct).ConfigureAwait(false)
                 ?? throw new DevModeException($"{service.Workload} rolled out, but no ready pod runs its dev template {built.TemplateId}.");
         }
