@@ -31,7 +31,8 @@ public static class DevSessions
         bool force, IReadOnlyDictionary<string, object?> options, IProgress<string>? progress, CancellationToken ct, Action<string>? warn = null)
     {
         var impl = StrategyRegistry.Get(strategy);
-        var plan = impl.Plan(project, service);
+        var logs = new LogHub();
+        var plan = await impl.PlanAsync(PlanContext(target, project, service, logs, progress, options), ct).ConfigureAwait(false);
         // Restarting from the same process: stop the local side first, keep the cluster side.
         if (Live.TryRemove(Key(target, service), out var running)) await running.DisposeAsync().ConfigureAwait(false);
 
@@ -44,7 +45,7 @@ public static class DevSessions
         try
         {
             var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
-            return await StartRuntimeAsync(target, project, service, impl, record, pod, options, new LogHub(), progress, ct).ConfigureAwait(false);
+            return await StartRuntimeAsync(target, project, service, impl, record, pod, options, logs, progress, ct).ConfigureAwait(false);
         }
         catch (Exception failure)
         {
@@ -69,14 +70,15 @@ public static class DevSessions
         bool force, IReadOnlyDictionary<string, object?> options, IProgress<string>? progress, CancellationToken ct, Action<string>? warn = null)
     {
         var impl = StrategyRegistry.Get(strategy);
-        var plan = impl.Plan(project, service);
+        var local = Find(target, service);
+        var logs = local?.Logs ?? new LogHub();
+        var plan = await impl.PlanAsync(PlanContext(target, project, service, logs, progress, options), ct).ConfigureAwait(false);
         var controller = new DevModeController(target, service);
         var record = NewRecord(strategy);
         // Everything that can refuse (ownership, tools, argv) is checked before anything stops.
         var change = await controller.PrepareAsync(record, plan, force, mustBeInDevMode: true, ct, warn: warn).ConfigureAwait(false);
         var previous = change.Previous!;
-        var local = Live.TryRemove(Key(target, service), out var running) ? running : null;
-        var logs = local?.Logs ?? new LogHub();
+        local = Live.TryRemove(Key(target, service), out var running) ? running : null;
         if (local is not null)
         {
             logs.Write(new DevLogRecord(DateTimeOffset.Now, service.Name, local.Pod, null, "stdout", $"switching {previous.Strategy} → {strategy}", LogSource.Local));
@@ -111,7 +113,8 @@ public static class DevSessions
         try
         {
             var controller = new DevModeController(target, service);
-            var change = await controller.PrepareAsync(record, impl.Plan(project, service), force: true, mustBeInDevMode: true, ct,
+            var plan = await impl.PlanAsync(PlanContext(target, project, service, logs, progress, new Dictionary<string, object?>()), ct).ConfigureAwait(false);
+            var change = await controller.PrepareAsync(record, plan, force: true, mustBeInDevMode: true, ct,
                 requireSession: writtenBy ?? previous.SessionId).ConfigureAwait(false);
             await SessionLease.HoldAsync(target, service.Workload, record, onlyIfHeld: false, ct).ConfigureAwait(false);
             var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
@@ -133,6 +136,11 @@ public static class DevSessions
         {
             Target = target, Project = project, Service = service, Controller = session.Controller, Record = record, Pod = pod,
             Logs = logs, Progress = progress, Options = options, OnPush = session.OnPush,
+            ApplyPlanAsync = async (plan, token) =>
+            {
+                var change = await session.Controller.PrepareAsync(record, plan, force: false, mustBeInDevMode: true, token, requireSession: record.SessionId).ConfigureAwait(false);
+                return await session.Controller.CommitAsync(change, progress, token).ConfigureAwait(false);
+            },
         };
         session.Runtime = await impl.StartAsync(context, ct).ConfigureAwait(false);
         session.Changes = await ReadChangesAsync(target, service, ct).ConfigureAwait(false);
@@ -203,6 +211,10 @@ public static class DevSessions
         await using var runtime = await impl.StartAsync(context, ct).ConfigureAwait(false);
         return report ?? await runtime.PushAsync(ct).ConfigureAwait(false);
     }
+
+    private static DevPlanContext PlanContext(KubeTarget target, ProjectConfig project, ServiceConfig service, LogHub logs,
+        IProgress<string>? progress, IReadOnlyDictionary<string, object?> options) =>
+        new() { Target = target, Project = project, Service = service, Logs = logs, Progress = progress, Options = options };
 
     private static DevSessionRecord NewRecord(Strategy strategy) =>
         new(CurrentOwner, Guid.NewGuid().ToString("N")[..12], strategy.ToString(), DateTimeOffset.Now);

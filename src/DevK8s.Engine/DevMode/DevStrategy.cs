@@ -17,8 +17,12 @@ public interface IDevStrategy
     /// <summary>Parameters only this strategy takes (Start-DevService and Switch-DevStrategy offer them dynamically).</summary>
     IReadOnlyList<StrategyParameter> Parameters { get; }
 
-    /// <summary>The template plan for this service; throws DevModeException when its config section is missing.</summary>
-    DevTemplatePlan Plan(ProjectConfig project, ServiceConfig service);
+    /// <summary>
+    /// The template plan for this service, from its config section and what the strategy produces
+    /// before anything changes (a built image's digest); throws DevModeException when the section is
+    /// missing. Must not touch the workload.
+    /// </summary>
+    Task<DevTemplatePlan> PlanAsync(DevPlanContext context, CancellationToken ct);
 
     /// <summary>Starts the local loop against the dev pod: returns once the first iteration is done (e.g. the initial sync).</summary>
     Task<IDevRuntime> StartAsync(DevRuntimeContext context, CancellationToken ct);
@@ -28,6 +32,17 @@ public enum StrategyParameterKind { Switch, Path, Text }
 
 /// <summary>A strategy-specific cmdlet parameter, declared by the engine and bound by the cmdlets.</summary>
 public sealed record StrategyParameter(string Name, StrategyParameterKind Kind, string HelpMessage);
+
+/// <summary>What a strategy gets to plan with.</summary>
+public sealed class DevPlanContext
+{
+    public required KubeTarget Target { get; init; }
+    public required ProjectConfig Project { get; init; }
+    public required ServiceConfig Service { get; init; }
+    public required ILogSink Logs { get; init; }
+    public IProgress<string>? Progress { get; init; }
+    public IReadOnlyDictionary<string, object?> Options { get; init; } = new Dictionary<string, object?>();
+}
 
 /// <summary>What a runtime gets to work with.</summary>
 public sealed class DevRuntimeContext
@@ -44,6 +59,14 @@ public sealed class DevRuntimeContext
     public IReadOnlyDictionary<string, object?> Options { get; init; } = new Dictionary<string, object?>();
     /// <summary>Called with every push report (initial, on change, on demand).</summary>
     public Action<PushReport> OnPush { get; init; } = _ => { };
+
+    /// <summary>
+    /// Writes a new plan for this session in place (the recorded original stays; Image uses it for each
+    /// rebuilt digest) and returns the ready dev pod. Fails with DevSessionEndedException once the
+    /// session no longer holds the workload.
+    /// </summary>
+    public Func<DevTemplatePlan, CancellationToken, Task<DevPod?>> ApplyPlanAsync { get; init; } =
+        (_, _) => throw new NotSupportedException("this runtime was started without a live session");
 
     public bool Switch(string name) => Options.TryGetValue(name, out var v) && v is true;
     public string? Text(string name) => Options.TryGetValue(name, out var v) ? v as string : null;

@@ -17,7 +17,9 @@ public sealed class InterceptStrategy : IDevStrategy
     public IReadOnlyList<StrategyParameter> Parameters { get; } =
         [new(EnvFileParameter, StrategyParameterKind.Path, "Also write the remote environment to this dotenv file (owner-only) for an IDE debugger.")];
 
-    public DevTemplatePlan Plan(ProjectConfig project, ServiceConfig service)
+    public Task<DevTemplatePlan> PlanAsync(DevPlanContext context, CancellationToken ct) => Task.FromResult(Plan(context.Project, context.Service));
+
+    private static DevTemplatePlan Plan(ProjectConfig project, ServiceConfig service)
     {
         _ = service.Intercept ?? throw new DevModeException($"{service.Name} has no 'intercept' section in {project.FilePath}.",
             "Add intercept.command (and ports) for this service.");

@@ -13,7 +13,9 @@ public sealed class SyncStrategy : IDevStrategy
     public IReadOnlyList<StrategyParameter> Parameters { get; } =
         [new(PollParameter, StrategyParameterKind.Switch, "Poll for file changes instead of native events (WSL, network drives).")];
 
-    public DevTemplatePlan Plan(ProjectConfig project, ServiceConfig service)
+    public Task<DevTemplatePlan> PlanAsync(DevPlanContext context, CancellationToken ct) => Task.FromResult(Plan(context.Project, context.Service));
+
+    private static DevTemplatePlan Plan(ProjectConfig project, ServiceConfig service)
     {
         var sync = service.Sync ?? throw new DevModeException($"{service.Name} has no 'sync' section in {project.FilePath}.",
             "Add sync.paths (from, to) for this service, or pick another strategy.");
