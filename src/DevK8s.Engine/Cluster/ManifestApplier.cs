@@ -4,9 +4,10 @@ using k8s.Models;
 
 namespace DevK8s.Engine.Cluster;
 
-public enum ApplyAction { Created, Configured, Unchanged }
+/// <summary>Deferred: a workload in dev mode; its new prod spec was recorded as the original instead (see Reason).</summary>
+public enum ApplyAction { Created, Configured, Unchanged, Deferred = 4 }
 
-public sealed record ApplyResult(ManifestObject Object, string Namespace, ApplyAction Action, string ResourceVersion);
+public sealed record ApplyResult(ManifestObject Object, string Namespace, ApplyAction Action, string ResourceVersion, string? Reason = null);
 
 /// <summary>
 /// Applies prod manifests unchanged with server-side apply (field manager "devk8s"). The API
@@ -61,6 +62,11 @@ public sealed class ManifestApplier(KubeTarget target)
         var body = (JsonObject)obj.Body.DeepClone();
         if (ns is not null) body["metadata"]!["namespace"] = ns;
         DefaultPortProtocols(body);
+        if (DevMode.DeployDuringDevMode.Applies(obj, before))
+        {
+            var reason = await DevMode.DeployDuringDevMode.RecordAsOriginalAsync(target, obj, body, collection, ns!, ct).ConfigureAwait(false);
+            return new ApplyResult(obj, ns ?? "", ApplyAction.Deferred, before!["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "", reason);
+        }
         var (_, after) = await KubeRaw.SendAsync(target, HttpMethod.Patch, $"{path}?fieldManager={FieldManager}&force=true",
             body.ToJsonString(), "application/apply-patch+yaml", ct).ConfigureAwait(false);
 

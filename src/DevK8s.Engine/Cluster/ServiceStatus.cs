@@ -13,6 +13,12 @@ public sealed record ServiceStatus(
 {
     /// <summary>What dev mode changed, from the recorded original and the live template (empty in prod mode).</summary>
     public IReadOnlyList<string> Changes { get; init; } = [];
+
+    /// <summary>The session's Lease: live (renewed) or stale (its process is gone), and when it was last seen.</summary>
+    public DevMode.LeaseState? Lease { get; init; }
+
+    /// <summary>Changes made by others since the session started (kubectl edit, another tool).</summary>
+    public IReadOnlyList<DevMode.WorkloadDrift> Drift { get; init; } = [];
 }
 
 public static class ServiceStatusReader
@@ -36,6 +42,10 @@ public static class ServiceStatusReader
                 workloads[("statefulset", s.Metadata.Name)] = (s.Metadata, s.Spec.Template, s.Status?.ReadyReplicas ?? 0, s.Spec.Replicas ?? 1, s.Spec.Replicas);
         }
 
+        var leases = workloads.Values.Any(w => w.Meta.Annotations?.ContainsKey(DevAnnotations.Session) == true)
+            ? await DevMode.SessionLease.ListAsync(target, ct).ConfigureAwait(false)
+            : new Dictionary<string, V1Lease>();
+        var now = DateTimeOffset.UtcNow;
         return wanted.Select(service =>
         {
             if (!workloads.TryGetValue((service.Workload.Kind, service.Workload.Name), out var w))
@@ -48,6 +58,9 @@ public static class ServiceStatusReader
                 container?.Name ?? service.Container, container?.Image, w.Ready, w.Desired, session)
             {
                 Changes = original is null ? [] : DevMode.DevModeChanges.Describe(original, w.Template, w.Replicas, service.Container),
+                Lease = session is null ? null
+                    : DevMode.SessionLease.StateOf(leases.GetValueOrDefault(DevMode.SessionLease.NameOf(service.Workload)), now) ?? new DevMode.LeaseState("", null, false),
+                Drift = session is null ? [] : DevMode.WorkloadDriftReader.Read(w.Meta, session),
             };
         }).ToList();
     }

@@ -120,6 +120,8 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
             var existing = RecordOf(workload);
             if (onlySession is not null && existing?.SessionId != onlySession) return false;
             if (attempt == 0) await CheckOwnerAsync(existing, owner, force, warn, ct).ConfigureAwait(false);
+            if (existing is not null && !force && WorkloadDriftReader.Read(workload.Metadata, existing) is { Count: > 0 } drifts)
+                throw new DevModeDriftException(service.Name, drifts);
             if (workload.Annotations.TryGetValue(DevAnnotations.Original, out var saved))
             {
                 var original = OriginalSpec.FromJson(saved);

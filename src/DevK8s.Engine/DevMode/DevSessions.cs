@@ -15,7 +15,8 @@ public static class DevSessions
     private static readonly TimeSpan UndoTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Who a session belongs to: the same developer on the same machine may resume it without -Force.</summary>
-    public static string CurrentOwner { get; } = $"{Environment.UserName}@{Environment.MachineName}";
+    /// <remarks>DEVK8S_OWNER overrides it, e.g. for a shared CI account that should show who ran it.</remarks>
+    public static string CurrentOwner { get; } = Environment.GetEnvironmentVariable("DEVK8S_OWNER") is { Length: > 0 } owner ? owner : $"{Environment.UserName}@{Environment.MachineName}";
 
     public static IReadOnlyList<DevSession> All => Live.Values.OrderBy(s => s.Record.StartedAt).ToList();
 

@@ -13,10 +13,11 @@ namespace DevK8s.Engine.DevMode;
 internal sealed class Workload
 {
     private readonly KubeTarget _target;
+    private readonly string _ns;
     private V1Deployment? _deployment;
     private V1StatefulSet? _statefulSet;
 
-    private Workload(KubeTarget target) => _target = target;
+    private Workload(KubeTarget target, string ns) => (_target, _ns) = (target, ns);
 
     public required WorkloadRef Ref { get; init; }
 
@@ -35,14 +36,15 @@ internal sealed class Workload
 
     public IDictionary<string, string> Annotations => Metadata.Annotations ??= new Dictionary<string, string>();
 
-    public static async Task<Workload?> ReadAsync(KubeTarget target, WorkloadRef workload, CancellationToken ct)
+    public static async Task<Workload?> ReadAsync(KubeTarget target, WorkloadRef workload, CancellationToken ct, string? ns = null)
     {
+        ns ??= target.Namespace;
         try
         {
             return workload.Kind switch
             {
-                "deployment" => new Workload(target) { Ref = workload, _deployment = await target.Client.AppsV1.ReadNamespacedDeploymentAsync(workload.Name, target.Namespace, cancellationToken: ct).ConfigureAwait(false) },
-                "statefulset" => new Workload(target) { Ref = workload, _statefulSet = await target.Client.AppsV1.ReadNamespacedStatefulSetAsync(workload.Name, target.Namespace, cancellationToken: ct).ConfigureAwait(false) },
+                "deployment" => new Workload(target, ns) { Ref = workload, _deployment = await target.Client.AppsV1.ReadNamespacedDeploymentAsync(workload.Name, ns, cancellationToken: ct).ConfigureAwait(false) },
+                "statefulset" => new Workload(target, ns) { Ref = workload, _statefulSet = await target.Client.AppsV1.ReadNamespacedStatefulSetAsync(workload.Name, ns, cancellationToken: ct).ConfigureAwait(false) },
                 _ => throw new ArgumentOutOfRangeException(nameof(workload)),
             };
         }
@@ -58,9 +60,9 @@ internal sealed class Workload
         try
         {
             if (_deployment is not null)
-                _deployment = await _target.Client.AppsV1.ReplaceNamespacedDeploymentAsync(_deployment, Ref.Name, _target.Namespace, fieldManager: "devk8s", cancellationToken: ct).ConfigureAwait(false);
+                _deployment = await _target.Client.AppsV1.ReplaceNamespacedDeploymentAsync(_deployment, Ref.Name, _ns, fieldManager: "devk8s", cancellationToken: ct).ConfigureAwait(false);
             else
-                _statefulSet = await _target.Client.AppsV1.ReplaceNamespacedStatefulSetAsync(_statefulSet!, Ref.Name, _target.Namespace, fieldManager: "devk8s", cancellationToken: ct).ConfigureAwait(false);
+                _statefulSet = await _target.Client.AppsV1.ReplaceNamespacedStatefulSetAsync(_statefulSet!, Ref.Name, _ns, fieldManager: "devk8s", cancellationToken: ct).ConfigureAwait(false);
         }
         catch (k8s.Autorest.HttpOperationException e)
         {
@@ -73,13 +75,13 @@ internal sealed class Workload
     {
         if (_deployment is not null)
         {
-            var d = await _target.Client.AppsV1.ReadNamespacedDeploymentAsync(Ref.Name, _target.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            var d = await _target.Client.AppsV1.ReadNamespacedDeploymentAsync(Ref.Name, _ns, cancellationToken: ct).ConfigureAwait(false);
             var s = d.Status ?? new V1DeploymentStatus();
             var want = d.Spec.Replicas ?? 1;
             var done = s.ObservedGeneration >= d.Metadata.Generation && (s.UpdatedReplicas ?? 0) == want && (s.Replicas ?? 0) == want && (s.AvailableReplicas ?? 0) >= want;
             return (done, $"{s.UpdatedReplicas ?? 0}/{want} updated, {s.AvailableReplicas ?? 0} available, {s.Replicas ?? 0} total");
         }
-        var st = await _target.Client.AppsV1.ReadNamespacedStatefulSetAsync(Ref.Name, _target.Namespace, cancellationToken: ct).ConfigureAwait(false);
+        var st = await _target.Client.AppsV1.ReadNamespacedStatefulSetAsync(Ref.Name, _ns, cancellationToken: ct).ConfigureAwait(false);
         var ss = st.Status;
         var wanted = st.Spec.Replicas ?? 1;
         var finished = ss.ObservedGeneration >= st.Metadata.Generation && ss.UpdateRevision == ss.CurrentRevision && (ss.ReadyReplicas ?? 0) >= wanted && ss.Replicas == wanted;

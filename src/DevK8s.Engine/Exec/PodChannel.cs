@@ -51,18 +51,31 @@ public sealed class PodChannel(KubeTarget target, DevModeController controller, 
     /// <paramref name="work"/> gets the agent and whether the channel is new (so the container may
     /// have lost what an earlier channel put there).
     /// </summary>
-    public async Task RunAsync(Func<SyncAgent, bool, Task> work, string what, CancellationToken ct)
+    public Task RunAsync(Func<SyncAgent, bool, Task> work, string what, CancellationToken ct) =>
+        RetryAsync(async () =>
+        {
+            var reopened = !IsOpen;
+            var agent = await OpenAsync(ct).ConfigureAwait(false);
+            await work(agent, reopened).ConfigureAwait(false);
+        }, DropAsync, message => log("warning", message), what, ct);
+
+    /// <summary>
+    /// The retry policy on its own: transient failures are retried with backoff after
+    /// <paramref name="recover"/>; a permanent one, or the same failed request three times in a row,
+    /// ends it.
+    /// </summary>
+    internal static async Task RetryAsync(Func<Task> attempt, Func<Task> recover, Action<string> warn, string what, CancellationToken ct,
+        Func<TimeSpan, CancellationToken, Task>? delay = null)
     {
-        var delay = TimeSpan.FromMilliseconds(250);
+        delay ??= Task.Delay;
+        var wait = TimeSpan.FromMilliseconds(250);
         string? lastFailure = null;
         var sameFailures = 0;
         while (true)
         {
             try
             {
-                var reopened = !IsOpen;
-                var agent = await OpenAsync(ct).ConfigureAwait(false);
-                await work(agent, reopened).ConfigureAwait(false);
+                await attempt().ConfigureAwait(false);
                 return;
             }
             catch (Exception e) when (!ct.IsCancellationRequested && IsTransient(e))
@@ -71,10 +84,10 @@ public sealed class PodChannel(KubeTarget target, DevModeController controller, 
                 lastFailure = e.Message;
                 if (e is PodRequestFailedException && sameFailures >= SameFailureLimit)
                     throw new DevModeException($"{what} failed {sameFailures} times in a row: {e.Message}", "Fix the cause shown in the log (Watch-DevLog), then Sync-DevService or restart the session.");
-                log("warning", $"{what} interrupted ({e.Message}); retrying in {delay.TotalSeconds:0.#}s, pending changes are kept");
-                await DropAsync().ConfigureAwait(false);
-                await Task.Delay(delay, ct).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                warn($"{what} interrupted ({e.Message}); retrying in {wait.TotalSeconds:0.#}s, pending changes are kept");
+                await recover().ConfigureAwait(false);
+                await delay(wait, ct).ConfigureAwait(false);
+                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
         }
     }

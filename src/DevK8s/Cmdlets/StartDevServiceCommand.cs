@@ -60,7 +60,7 @@ public sealed class StartDevServiceCommand : ServiceCmdlet, IDynamicParameters
             if (!ShouldProcess($"{service.Name} ({service.Workload} in {target.Context}/{target.Namespace})", $"Enter dev mode ({strategy})"))
                 return;
             var progress = ProgressFor(index + 1, $"Start-DevService {service.Name}");
-            var session = Await(ct => DevSessions.StartAsync(target, project, service, strategy.Value, Force, options, progress, ct));
+            var session = Await(ct => DevSessions.StartAsync(target, project, service, strategy.Value, Force, options, progress, ct, Warn));
             owned = true;
             WriteProgress(new ProgressRecord(index + 1, $"Start-DevService {service.Name}", "live") { RecordType = ProgressRecordType.Completed });
             WriteObject(Mapper.ToOutput(session));

@@ -43,7 +43,7 @@ public sealed class StopDevServiceCommand : ServiceCmdlet
             try
             {
                 var progress = ProgressFor(i + 1, $"Stop-DevService {service.Name}");
-                var restored = Await(ct => DevSessions.StopAsync(target, service, Force, progress, ct));
+                var restored = Await(ct => DevSessions.StopAsync(target, service, Force, progress, ct, Warn));
                 if (!restored) WriteVerbose($"{service.Name} was not in dev mode; nothing to restore.");
                 if (PassThru)
                 {

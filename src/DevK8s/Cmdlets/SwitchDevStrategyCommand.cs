@@ -52,7 +52,7 @@ public sealed class SwitchDevStrategyCommand : ServiceCmdlet, IDynamicParameters
             if (!ShouldProcess($"{service.Name} ({service.Workload} in {target.Context}/{target.Namespace})", $"Switch the dev loop to {strategy}"))
                 return;
             var progress = ProgressFor(index + 1, $"Switch-DevStrategy {service.Name}");
-            var session = Await(ct => DevSessions.SwitchAsync(target, project, service, strategy, Force, options, progress, ct));
+            var session = Await(ct => DevSessions.SwitchAsync(target, project, service, strategy, Force, options, progress, ct, Warn));
             owned = true;
             WriteProgress(new ProgressRecord(index + 1, $"Switch-DevStrategy {service.Name}", "live") { RecordType = ProgressRecordType.Completed });
             WriteObject(Mapper.ToOutput(session));

@@ -30,6 +30,9 @@ public abstract class DevCmdlet : PSCmdlet, IDisposable
     /// <summary>Queues work for the pipeline thread (WriteProgress, WriteVerbose…), run while Await waits.</summary>
     protected void OnPipelineThread(Action action) => _pipelineActions.Add(action);
 
+    /// <summary>Warnings from engine threads, written on the pipeline thread.</summary>
+    protected void Warn(string message) => OnPipelineThread(() => WriteWarning(message));
+
     /// <summary>Progress reports from engine threads, shown as this cmdlet's progress bar.</summary>
     protected IProgress<string> ProgressFor(int id, string activity) => new ProgressRelay(this, id, activity);
 

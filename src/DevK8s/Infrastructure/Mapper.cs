@@ -44,6 +44,9 @@ internal static class Mapper
         Image = s.Image,
         ProjectPath = projectPath,
         Changes = s.Changes.ToArray(),
+        Session = s.Lease is null ? null : s.Lease.Live ? DevSessionLiveness.Live : DevSessionLiveness.Stale,
+        LastSeen = s.Lease?.LastSeen,
+        Drift = s.Drift.Select(d => d.ToString()).ToArray(),
     };
 
     public static DevApplyResult ToOutput(ApplyResult r) => new()
@@ -54,6 +57,7 @@ internal static class Mapper
         Action = (DevApplyAction)(int)r.Action,
         Source = r.Object.Source,
         ResourceVersion = r.ResourceVersion,
+        Reason = r.Reason,
     };
 
     public static DevCheck ToOutput(CheckResult c) => new()

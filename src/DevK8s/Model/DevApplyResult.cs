@@ -9,4 +9,6 @@ public sealed class DevApplyResult
     public DevApplyAction Action { get; init; }
     public required string Source { get; init; }
     public string? ResourceVersion { get; init; }
+    /// <summary>Why the object was not applied as is (Deferred: the workload is in dev mode).</summary>
+    public string? Reason { get; init; }
 }

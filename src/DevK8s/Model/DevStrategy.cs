@@ -8,4 +8,4 @@ public enum DevMode { Prod, Dev, Missing }
 
 public enum DevCheckStatus { Pass, Warn, Fail }
 
-public enum DevApplyAction { Created, Configured, Unchanged, WouldApply }
+public enum DevApplyAction { Created, Configured, Unchanged, WouldApply, Deferred }
