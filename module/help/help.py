@@ -30,7 +30,7 @@ CMDLETS = [
     {
         "name": "Get-DevService",
         "synopsis": "Lists the configured services joined with the live cluster.",
-        "description": "Returns one DevService per configured service: its namespace, workload, container, mode (Prod, Dev, or Missing when the workload does not exist), the strategy and owner of a dev session (read from the workload's annotations, so everyone's sessions show), readiness and image. It makes one list call per workload kind for the whole batch.",
+        "description": "Returns one DevService per configured service: its namespace, workload, container, mode (Prod, Dev, or Missing when the workload does not exist), the strategy and owner of a dev session (read from the workload's annotations, so everyone's sessions show), readiness and image. It makes one list call per workload kind for the whole batch (and one for the namespace's DevK8s Leases when a service is in dev mode). For a service in dev mode it also shows Session (Live while the owning process renews the session's Lease every few seconds; Stale once that process is gone, with LastSeen), Changes (what dev mode changed, from the recorded original) and Drift (changes someone else made since the session started: which field manager, when, which fields, read from the API server's managedFields).",
         "params": [
             ("Name", "String[]", "Service names from devk8s.yaml; wildcards allowed; Tab completes them. Default: every service. Accepts pipeline input.", False),
             ("Path", "String", COMMON["Path"], False),
@@ -42,12 +42,14 @@ CMDLETS = [
             ("Get-DevService", "Shows every service of the project with its mode, strategy, readiness and image."),
             ("Get-DevService -Name web*, api -Context staging", "Shows matching services in another context."),
             ("Get-DevService | Where-Object Mode -eq Dev", "Lists the services someone has in dev mode, with the owner."),
+            ("Get-DevService | Where-Object Session -eq Stale | Stop-DevService", "Returns services whose owner's process is gone to prod mode (no -Force needed; a warning names the previous owner)."),
+            ("Get-DevService api | Format-List Changes, Drift", "Shows what dev mode changed on api and whether another tool changed it since."),
         ],
     },
     {
         "name": "Deploy-DevProject",
         "synopsis": "Puts the whole project into prod mode by applying its prod manifests unchanged.",
-        "description": "Reads every manifest listed under 'manifests' in devk8s.yaml (files or folders of multi-document YAML or JSON), checks all of them before contacting the cluster, creates the namespace if needed and applies each object with server-side apply (field manager 'devk8s'), in dependency order (namespaces, config and secrets, services, then workloads). Reports each object as Created, Configured or Unchanged. Honours -WhatIf and -Confirm and shows progress.",
+        "description": "Reads every manifest listed under 'manifests' in devk8s.yaml (files or folders of multi-document YAML or JSON), checks all of them before contacting the cluster, creates the namespace if needed and applies each object with server-side apply (field manager 'devk8s'), in dependency order (namespaces, config and secrets, services, then workloads). Reports each object as Created, Configured or Unchanged. A Deployment or StatefulSet that is in dev mode is not applied over its dev template: the API server's view of the new manifest (a server-side dry run) becomes the recorded original, the dev pod keeps running, and the object is reported as Deferred with the reason; Stop-DevService then brings back what was deployed last. Honours -WhatIf and -Confirm and shows progress.",
         "params": [
             ("Path", "String", COMMON["Path"], False),
             ("Context", "String", COMMON["Context"], False),
@@ -107,7 +109,7 @@ CMDLETS = [
     {
         "name": "Stop-DevService",
         "synopsis": "Returns services to prod mode exactly as they were.",
-        "description": "Stops the local sync of this session (if any) and puts back the pod template and replica count recorded on the workload when dev mode started, removing DevK8s' annotations; the restored template is identical to the one before Start-DevService. It works from any PowerShell process or machine, also after the process that started the session was killed. A session owned by someone else needs -Force.",
+        "description": "Stops the local loop of this session (if any) and puts back the pod template and replica count recorded on the workload when dev mode started (or by the last Deploy-DevProject during dev mode), removing DevK8s' annotations and the session's Lease; the restored template is identical to the recorded one. It works from any PowerShell process or machine, also after the process that started the session was killed. Someone else's live session needs -Force; a stale one (its owner's process is gone) is stopped with a warning that names the owner and when they were last seen. When another tool changed the workload during dev mode (kubectl edit, apply, scale), Stop refuses with DevK8s.DevModeDrifted, naming the field manager and the fields, instead of silently discarding that change; -Force restores anyway.",
         "params": [
             ("Name", "String[]", "Service names; wildcards allowed. Binds Name or Service from DevService and DevSession objects.", False),
             ("All", "SwitchParameter", "Every service of the project that is in dev mode.", False),
