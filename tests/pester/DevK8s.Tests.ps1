@@ -47,6 +47,28 @@ Describe 'Get-DevProject' {
     }
 }
 
+Describe 'Strategy parameters' {
+    It 'offers only the chosen strategy''s parameters, as Get-Command shows' {
+        $dir = New-TestProject "namespace: shop`nservices:`n  web:`n    sync:`n      paths: [{from: ., to: /app}]`n    intercept:`n      command: run`n"
+        Push-Location $dir
+        try {
+            (Get-Command Start-DevService -ArgumentList web).Parameters.Keys | Should -Contain 'Poll'
+            (Get-Command Start-DevService -ArgumentList web).Parameters.Keys | Should -Not -Contain 'EnvFile'
+            { Start-DevService web -Strategy Intercept -Poll -ErrorAction Stop } | Should -Throw -ErrorId 'NamedParameterNotFound,DevK8s.Cmdlets.StartDevServiceCommand'
+        } finally { Pop-Location; Remove-Item $dir -Recurse -Force }
+    }
+
+    It 'names the strategy a parameter belongs to when the service comes from the pipeline' {
+        $dir = New-TestProject "namespace: shop`nservices:`n  web:`n    strategy: intercept`n    sync:`n      paths: [{from: ., to: /app}]`n    intercept:`n      command: run`n"
+        Push-Location $dir
+        try {
+            $err = { 'web' | Start-DevService -Poll -ErrorAction Stop } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'DevK8s.ParameterNotForStrategy,*'
+            $err.Exception.Message | Should -BeLike '*-Poll belongs to the Sync strategy*'
+        } finally { Pop-Location; Remove-Item $dir -Recurse -Force }
+    }
+}
+
 Describe 'Against the test cluster' -Tag Integration {
     BeforeAll {
         $env:KUBECONFIG = $env:DEVK8S_TEST_KUBECONFIG ?? '/var/lib/devk8s-cluster/kubeconfig'
