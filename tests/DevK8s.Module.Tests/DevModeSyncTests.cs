@@ -251,6 +251,12 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
         var original = client.AppsV1.ReadNamespacedDeployment("web7", ns.Name);
         var patch = new V1Patch(new { metadata = new { annotations = new Dictionary<string, string> { ["devk8s.io/session"] = session, ["devk8s.io/original"] = KubernetesJson.Serialize(new { replicas = original.Spec.Replicas, template = original.Spec.Template }) } } }, V1Patch.PatchType.MergePatch);
         client.AppsV1.PatchNamespacedDeployment(patch, "web7", ns.Name);
+        // Bob's process is alive: it renews the session's Lease (without one, the session would be stale).
+        client.CoordinationV1.CreateNamespacedLease(new V1Lease
+        {
+            Metadata = new V1ObjectMeta { Name = "devk8s-deployment-web7", Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "devk8s" } },
+            Spec = new V1LeaseSpec { HolderIdentity = "bob@other-laptop/x1", LeaseDurationSeconds = 600, AcquireTime = DateTime.UtcNow, RenewTime = DateTime.UtcNow },
+        }, ns.Name);
 
         var refused = host.Invoke("Start-DevService web7");
         var error = Assert.Single(refused.Errors);
