@@ -32,6 +32,7 @@ type Session struct {
 	mu      sync.Mutex
 	streams map[uint32]*stream
 	nextID  uint32
+	dead    bool // set under mu before streams are reset: no stream can slip in afterwards
 
 	lastRecv  int64 // unix nanoseconds of the last frame received
 	ready     chan struct{}
@@ -85,6 +86,7 @@ func (s *Session) fail(err error) {
 		s.qmu.Unlock()
 		s.link.Close()
 		s.mu.Lock()
+		s.dead = true
 		open := make([]*stream, 0, len(s.streams))
 		for _, st := range s.streams {
 			open = append(open, st)
@@ -214,6 +216,10 @@ func (s *Session) acceptOpen(f frame) error {
 	}
 	st := newStream(s, f.id)
 	s.mu.Lock()
+	if s.dead {
+		s.mu.Unlock()
+		return nil
+	}
 	if _, dup := s.streams[f.id]; dup {
 		s.mu.Unlock()
 		return fmt.Errorf("relay protocol error: stream %d opened twice", f.id)
@@ -236,11 +242,9 @@ func (s *Session) acceptOpen(f frame) error {
 // is awaited: bytes follow the OPEN at once, so opening costs no round trip.
 func (s *Session) Open(conn net.Conn, port uint16, host string) error {
 	s.mu.Lock()
-	select {
-	case <-s.done:
+	if s.dead {
 		s.mu.Unlock()
 		return errors.New("relay link is down")
-	default:
 	}
 	id := s.nextID
 	s.nextID += 2

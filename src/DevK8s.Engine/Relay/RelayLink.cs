@@ -58,6 +58,9 @@ internal sealed class RelayLink
         _streams[id] = stream;
         Send(FrameType.Open, id, RelayProtocol.OpenPayload(port, host));
         stream.Attach(socket);
+        // Fail marks the link completed before it resets the streams it sees: one added meanwhile
+        // is caught here.
+        if (_completion.Task.IsCompleted) stream.Abort("relay link lost", notify: false);
         return true;
     }
 
@@ -179,6 +182,7 @@ internal sealed class RelayLink
         }
         var stream = new RelayStream(this, f.Id);
         if (!_streams.TryAdd(f.Id, stream)) throw new RelayProtocolException($"stream {f.Id} opened twice");
+        if (_completion.Task.IsCompleted) stream.Abort("relay link lost", notify: false);
         // Dial aside: DATA arriving meanwhile waits inside the stream's window.
         _ = Task.Run(async () =>
         {
