@@ -57,6 +57,10 @@ public sealed class RelayClient : IAsyncDisposable
         return listener;
     }
 
+    /// <summary>The round trip through the current link (laptop → API server → kubelet → agent and back).</summary>
+    public Task<TimeSpan> PingAsync(CancellationToken ct) =>
+        (_link ?? throw new InvalidOperationException("the relay is not connected")).PingAsync(ct);
+
     internal RelayLink? CurrentLink => _link;
 
     private async Task RunAsync(CancellationToken ct)

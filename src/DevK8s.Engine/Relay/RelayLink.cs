@@ -23,6 +23,8 @@ internal sealed class RelayLink
     private readonly TaskCompletionSource<string> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeSpan _keepalive;
+    private readonly ConcurrentDictionary<ulong, TaskCompletionSource> _pings = new();
+    private long _pingSeq;
     private long _lastReceived = Environment.TickCount64;
     private int _nextId = 1;
 
@@ -62,6 +64,25 @@ internal sealed class RelayLink
         // is caught here.
         if (_completion.Task.IsCompleted) stream.Abort("relay link lost", notify: false);
         return true;
+    }
+
+    /// <summary>One PING/PONG through the link: the latency every relayed request pays on top of its own.</summary>
+    public async Task<TimeSpan> PingAsync(CancellationToken ct)
+    {
+        var seq = (ulong)Interlocked.Increment(ref _pingSeq); // keepalive pings carry 0
+        var pong = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pings[seq] = pong;
+        var payload = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(payload, seq);
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            Send(FrameType.Ping, 0, payload);
+            await Task.WhenAny(pong.Task, _completion.Task).WaitAsync(ct).ConfigureAwait(false);
+            if (!pong.Task.IsCompleted) throw new IOException($"relay link lost: {_completion.Task.Result}");
+            return System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        }
+        finally { _pings.TryRemove(seq, out _); }
     }
 
     public void Close(string reason) => Fail(reason);
@@ -152,6 +173,7 @@ internal sealed class RelayLink
                 Send(FrameType.Pong, 0, f.Payload);
                 return;
             case FrameType.Pong:
+                if (f.Payload.Length == 8 && _pings.TryGetValue(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(f.Payload), out var pong)) pong.TrySetResult();
                 return;
             case FrameType.Open:
                 AcceptOpen(f);
