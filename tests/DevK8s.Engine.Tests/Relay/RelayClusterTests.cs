@@ -112,6 +112,9 @@ public class RelayClusterTests(NamespaceFixture ns, ITestOutputHelper output) : 
         await ClusterHelpers.EventuallyAsync(() => Task.FromResult(relay.Connections), n => n >= 2, 30);
         answer = await ClusterHelpers.ExecAsync(client, ns.Name, Pod, Container, "sh", "-c", "echo after-the-cut | nc 127.0.0.1 8080");
         Assert.Equal($"{token} after-the-cut\n", answer);
+        // The replaced link's attach process is gone: reconnecting leaks nothing in the pod.
+        await ClusterHelpers.EventuallyAsync(() => ClusterHelpers.ExecAsync(client, ns.Name, Pod, Container, "sh", "-c", "ps | grep -c '[d]evk8s-agent attach' || true"),
+            count => count.Trim() == "1", 20);
     }
 
     private static double P(List<double> values, int percentile)

@@ -201,6 +201,45 @@ public class RelayTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_link_gone_silent_is_dropped_within_three_keepalives_and_replaced()
+    {
+        using var local = new TestServer(async s =>
+        {
+            var mode = new byte[1];
+            await s.ReadExactlyAsync(mode, Ct);
+            if (mode[0] == 'E') { await s.CopyToAsync(s, Ct); return; }
+            var chunk = new byte[1024];
+            while (true) { await s.WriteAsync(chunk, Ct); await Task.Delay(5, Ct); }
+        });
+        StallableStream? last = null;
+        var client = new RelayClient(async ct => last = new StallableStream(await _agent.ConnectAsync(ct)),
+            new Dictionary<int, int> { [_agent.AppPort] = local.Port },
+            new RelayOptions { Keepalive = TimeSpan.FromMilliseconds(200), MinBackoff = TimeSpan.FromMilliseconds(50) }, output.WriteLine);
+        await using var _ = client;
+        client.Start();
+        await client.WaitConnectedAsync(Ct);
+        using var open = await Net.ConnectAsync(_agent.AppPort, Ct);
+        await open.GetStream().WriteAsync("F"u8.ToArray(), Ct);
+        await open.GetStream().ReadExactlyAsync(new byte[4096], Ct);
+
+        var watch = Stopwatch.StartNew();
+        last!.Stall();
+        while (client.Connections < 2)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), "a silent link was not replaced");
+            await Task.Delay(10, Ct);
+        }
+        output.WriteLine($"silent link replaced after {watch.ElapsedMilliseconds} ms");
+        var cut = await Record.ExceptionAsync(async () => { while (await open.GetStream().ReadAsync(new byte[4096], Ct) > 0) { } });
+        Assert.IsType<IOException>(cut);
+        using var again = await Net.ConnectAsync(_agent.AppPort, Ct);
+        await again.GetStream().WriteAsync("Eok"u8.ToArray(), Ct);
+        var answer = new byte[2];
+        await again.GetStream().ReadExactlyAsync(answer, Ct);
+        Assert.Equal("ok", Encoding.ASCII.GetString(answer));
+    }
+
+    [Fact]
     public async Task Without_a_link_or_a_local_process_connections_fail_within_a_second_and_readiness_follows_the_link()
     {
         Assert.False(_agent.ReadinessAccepts(), "readiness passed before any client attached");
