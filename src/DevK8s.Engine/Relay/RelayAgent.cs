@@ -32,15 +32,17 @@ public static class RelayAgent
     public static string LocalBinary(string arch)
     {
         var relative = Path.Combine("agent", $"linux-{arch}", "devk8s-agent");
-        // The engine loads from out/DevK8s/Dependencies; the agent sits in out/DevK8s/agent.
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        // The module loads the engine from out/DevK8s/Dependencies and ships the agent in
+        // out/DevK8s/agent; a source tree's tests find the build in out/DevK8s.
+        var starts = new[] { Path.GetDirectoryName(typeof(RelayAgent).Assembly.Location), AppContext.BaseDirectory };
+        foreach (var start in starts.Where(s => !string.IsNullOrEmpty(s)))
         {
-            foreach (var root in new[] { dir.FullName, Path.Combine(dir.FullName, "out", "DevK8s") })
-                if (File.Exists(Path.Combine(root, relative))) return Path.Combine(root, relative);
+            for (var dir = new DirectoryInfo(start!); dir is not null; dir = dir.Parent)
+            {
+                foreach (var root in new[] { dir.FullName, Path.Combine(dir.FullName, "out", "DevK8s") })
+                    if (File.Exists(Path.Combine(root, relative))) return Path.Combine(root, relative);
+            }
         }
-        var engineDir = Path.GetDirectoryName(typeof(RelayAgent).Assembly.Location);
-        for (var dir = engineDir is null ? null : new DirectoryInfo(engineDir); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
         throw new FileNotFoundException($"the relay agent for linux/{arch} is not in this DevK8s module ({relative}); rebuild it with ./build.sh");
     }
 
