@@ -12,6 +12,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -170,11 +171,10 @@ func TestSlowReaderDoesNotStallAnotherStream(t *testing.T) {
 	})
 	echoPort := server(t, echo)
 	// One client session, two local processes: route by the order of connections.
-	var n int
+	var n int32
 	c, _ := net.Dial("unix", h.control)
 	s := newSession(c, false, func(uint16, string) (net.Conn, error) {
-		n++
-		if n == 1 {
+		if atomic.AddInt32(&n, 1) == 1 {
 			return net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(bigPort))
 		}
 		return net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(echoPort))

@@ -55,6 +55,7 @@ public class RelayClusterTests(NamespaceFixture ns, ITestOutputHelper output) : 
                 await send;
                 return;
             }
+            if (line == "echo") { await s.CopyToAsync(s, ct); return; }
             await s.WriteAsync(Encoding.UTF8.GetBytes($"{token} {line}\n"), ct);
         });
         await using var relay = new RelayClient(ExecRelayTransport.Connect(target, Pod, Container, line => output.WriteLine("attach: " + line)),
@@ -109,22 +110,27 @@ public class RelayClusterTests(NamespaceFixture ns, ITestOutputHelper output) : 
             await PodExec.RunAsync(target, Pod, Container, ["true"], ct);
             exec.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
+        // What opening costs, measured through the agent's own port in the pod (out over the link,
+        // back in over it to the local echo): reported, not asserted, since on the shared test
+        // machine scheduling noise dwarfs it; Opening_a_connection_costs_no_round_trip_of_its_own
+        // proves the absence of an open round trip on a link with a fixed delay.
+        using var loop = relay.Listen("127.0.0.1", 8080);
+        using var kept = await Net.ConnectAsync(loop.LocalEndPoint.Port, ct);
+        await kept.GetStream().WriteAsync("echo\n"u8.ToArray(), ct);
+        var keptTimes = await RoundTrips(kept.GetStream(), 300, ct);
         var opens = new List<double>();
-        for (var i = 0; i < 50; i++)
+        for (var i = 0; i < 100; i++)
         {
             var start = Stopwatch.GetTimestamp();
-            using var c = await Net.ConnectAsync(listener.LocalEndPoint.Port, ct);
-            await c.GetStream().WriteAsync("x"u8.ToArray(), ct);
-            await c.GetStream().ReadExactlyAsync(new byte[1], ct);
+            using var c = await Net.ConnectAsync(loop.LocalEndPoint.Port, ct);
+            await c.GetStream().WriteAsync("x\n"u8.ToArray(), ct);
+            await c.GetStream().ReadExactlyAsync(new byte[token.Length], ct);
             opens.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         output.WriteLine($"p50/p99 ms: relayed round trip on an open connection {P(relayed, 50):0.00}/{P(relayed, 99):0.00}; " +
-                         $"new connection + first answer {P(opens, 50):0.00}/{P(opens, 99):0.00}; link ping {P(link, 50):0.00}/{P(link, 99):0.00}; " +
-                         $"one exec (for comparison) {P(exec, 50):0.00}/{P(exec, 99):0.00}");
+                         $"link ping {P(link, 50):0.00}/{P(link, 99):0.00}; one exec (for comparison) {P(exec, 50):0.00}/{P(exec, 99):0.00}; " +
+                         $"out and back in through the pod: open connection {P(keptTimes, 50):0.00}/{P(keptTimes, 99):0.00}, new connection {P(opens, 50):0.00}/{P(opens, 99):0.00}");
         Assert.True(P(relayed, 50) < 4, $"the relay adds {P(relayed, 50):0.00} ms at p50 (goal: 4)");
-        // A new connection costs the same one link round trip as a request on an open one (the
-        // in-pod 'nc -e cat' forks per connection, hence the slack).
-        Assert.True(P(opens, 50) < P(relayed, 50) + 3, $"opening costs {P(opens, 50) - P(relayed, 50):0.00} ms more than a request");
 
         // A cut link: streams on it are reset, the client reconnects over a new exec, traffic flows again.
         relay.CurrentLink!.Close("the test cuts the link");
