@@ -12,6 +12,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -356,4 +357,19 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 		}
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestPeerOfAnotherVersionIsRefusedWithAClearError(t *testing.T) {
+	a, b := net.Pipe()
+	s := newSession(a, true, nil, 0)
+	go b.Write(frame{typ: frameReady, payload: []byte("devk8s-relay/99")}.encode())
+	go io.Copy(ioutil.Discard, b)
+	select {
+	case <-s.Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("a peer of another protocol version was accepted")
+	}
+	if !strings.Contains(s.Err().Error(), "use the agent shipped with this DevK8s") {
+		t.Fatalf("unclear error: %v", s.Err())
+	}
 }

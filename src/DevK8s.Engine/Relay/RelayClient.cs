@@ -19,6 +19,7 @@ public sealed class RelayClient : IAsyncDisposable
     private readonly List<RelayListener> _listeners = [];
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile RelayLink? _link;
+    private long _lastRefusalLog = -1;
     private Task? _loop;
 
     /// <param name="connect">Opens a new link to the agent (the exec stream of "devk8s-agent attach", or a local pipe in tests).</param>
@@ -119,7 +120,12 @@ public sealed class RelayClient : IAsyncDisposable
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             socket.Dispose();
-            throw new IOException($"nothing answers on 127.0.0.1:{local} (is the local process running?): {e.Message}");
+            var error = new IOException($"a request reached container port {port}, but nothing answers on 127.0.0.1:{local}: is the local process running and listening there?");
+            // Once every 5 s at most: a client retrying in a loop must not flood the log.
+            var now = Environment.TickCount64;
+            var last = Interlocked.Read(ref _lastRefusalLog);
+            if ((last < 0 || now - last > 5000) && Interlocked.CompareExchange(ref _lastRefusalLog, now, last) == last) _log(error.Message);
+            throw error;
         }
     }
 

@@ -245,9 +245,14 @@ public class RelayTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.False(_agent.ReadinessAccepts(), "readiness passed before any client attached");
         await AssertFailsFast(_agent.AppPort);
 
-        var client = await ConnectedClient(LocalAgent.FreePort()); // nothing listens there
+        var log = new List<string>();
+        var client = _agent.Client(LocalAgent.FreePort(), log: line => { lock (log) log.Add(line); }); // nothing listens there
+        client.Start();
+        await client.WaitConnectedAsync(Ct);
         Assert.True(_agent.ReadinessAccepts(), "readiness fails although a client is attached");
         await AssertFailsFast(_agent.AppPort);
+        await AssertFailsFast(_agent.AppPort);
+        lock (log) Assert.Single(log, l => l.Contains("is the local process running"));
 
         await client.DisposeAsync();
         var watch = Stopwatch.StartNew();
