@@ -111,6 +111,15 @@ public class RelayTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_outbound_connection_to_an_address_nothing_serves_fails_within_a_second()
+    {
+        await using var client = await ConnectedClient(LocalAgent.FreePort());
+        using var listener = client.Listen("127.0.0.1", LocalAgent.FreePort());
+        await AssertFailsFast(listener.LocalEndPoint.Port);
+        await AssertFailsFast(listener.LocalEndPoint.Port);
+    }
+
+    [Fact]
     public async Task Slow_readers_on_either_side_do_not_stall_another_connection()
     {
         var big = Net.Random(16 << 20);
