@@ -64,6 +64,7 @@ func serve(args []string) int {
 		fmt.Fprintf(os.Stderr, "devk8s-agent: %v\n", err)
 		return 1
 	}
+	reapOrphans()
 	cfg.logger.Printf("%s %s listening on %v, waiting for DevK8s to attach", protocolVersion, version, cfg.ports)
 	// As PID 1 the agent gets no default SIGTERM handling: without this, pod deletion waits for
 	// the whole grace period.

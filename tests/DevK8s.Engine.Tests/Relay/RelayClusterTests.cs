@@ -139,6 +139,11 @@ public class RelayClusterTests(NamespaceFixture ns, ITestOutputHelper output) : 
         await ClusterHelpers.EventuallyAsync(() => Task.FromResult(relay.Connections), n => n >= 2, 30);
         answer = await ClusterHelpers.ExecAsync(client, ns.Name, Pod, Container, "sh", "-c", "echo after-the-cut | nc 127.0.0.1 8080");
         Assert.Equal($"{token} after-the-cut\n", answer);
+        // As PID 1 the agent reaps what it inherits: an orphan of an exec leaves no zombie.
+        await ClusterHelpers.ExecAsync(client, ns.Name, Pod, Container, "sh", "-c", "sleep 0.2 </dev/null >/dev/null 2>&1 &");
+        await Task.Delay(1000, ct);
+        Assert.Equal("0", (await ClusterHelpers.ExecAsync(client, ns.Name, Pod, Container, "sh", "-c", "cat /proc/[0-9]*/stat 2>/dev/null | grep -c ') Z ' || true")).Trim());
+
         // The replaced link's attach process is gone: reconnecting leaks nothing in the pod.
         await ClusterHelpers.EventuallyAsync(() => ClusterHelpers.ExecAsync(client, ns.Name, Pod, Container, "sh", "-c", "ps | grep -c '[d]evk8s-agent attach' || true"),
             count => count.Trim() == "1", 20);
