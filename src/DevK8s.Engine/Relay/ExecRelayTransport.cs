@@ -12,6 +12,18 @@ namespace DevK8s.Engine.Relay;
 /// </summary>
 public static class ExecRelayTransport
 {
+    /// <summary>
+    /// A connect function that follows the workload: each (re)connect asks <paramref name="resolve"/>
+    /// for the current dev pod and uploads the agent if that container lacks it (a new or restarted pod).
+    /// </summary>
+    public static Func<CancellationToken, Task<Stream>> Connect(KubeTarget target, Func<CancellationToken, Task<(string Pod, string Container)>> resolve, Action<string>? stderr = null) =>
+        async ct =>
+        {
+            var (pod, container) = await resolve(ct).ConfigureAwait(false);
+            await RelayAgent.EnsureUploadedAsync(target, pod, container, ct).ConfigureAwait(false);
+            return await Connect(target, pod, container, stderr)(ct).ConfigureAwait(false);
+        };
+
     /// <summary>A connect function for <see cref="RelayClient"/>; the attach's stderr goes to <paramref name="stderr"/>.</summary>
     public static Func<CancellationToken, Task<Stream>> Connect(KubeTarget target, string pod, string container, Action<string>? stderr = null) =>
         async ct =>

@@ -59,6 +59,19 @@ public static class RelayAgent
     }
 
     /// <summary>
+    /// Uploads the agent unless the container already has it (a restarted container has lost it;
+    /// its command waits for it again). Returns whether it uploaded.
+    /// </summary>
+    public static async Task<bool> EnsureUploadedAsync(KubeTarget target, string pod, string container, CancellationToken ct)
+    {
+        var present = await PodExec.RunAsync(target, pod, container, ["/bin/sh", "-c", $"test -x {RemotePath}"], ct).ConfigureAwait(false);
+        if (present.ExitCode == 0) return false;
+        var arch = await DetectArchAsync(target, pod, container, ct).ConfigureAwait(false);
+        await UploadAsync(target, pod, container, LocalBinary(arch), ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
     /// Copies the agent into the container. Exec stdin cannot be closed before Kubernetes 1.29, so
     /// the shell reads exactly the binary's length; the rename makes the waiting loop see a whole file.
     /// </summary>

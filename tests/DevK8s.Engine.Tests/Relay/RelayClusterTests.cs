@@ -58,7 +58,9 @@ public class RelayClusterTests(NamespaceFixture ns, ITestOutputHelper output) : 
             if (line == "echo") { await s.CopyToAsync(s, ct); return; }
             await s.WriteAsync(Encoding.UTF8.GetBytes($"{token} {line}\n"), ct);
         });
-        await using var relay = new RelayClient(ExecRelayTransport.Connect(target, Pod, Container, line => output.WriteLine("attach: " + line)),
+        // Connecting through the resolving overload also checks the agent is there (it is: no second upload).
+        var resolved = 0;
+        await using var relay = new RelayClient(ExecRelayTransport.Connect(target, _ => { resolved++; return Task.FromResult((Pod, Container)); }, line => output.WriteLine("attach: " + line)),
             new Dictionary<int, int> { [8080] = local.Port }, log: output.WriteLine);
         watch.Restart();
         relay.Start();
@@ -137,6 +139,8 @@ public class RelayClusterTests(NamespaceFixture ns, ITestOutputHelper output) : 
         var cut = await Record.ExceptionAsync(async () => { while (await echo.GetStream().ReadAsync(new byte[1], ct) > 0) { } });
         Assert.IsType<IOException>(cut);
         await ClusterHelpers.EventuallyAsync(() => Task.FromResult(relay.Connections), n => n >= 2, 30);
+        Assert.True(resolved >= 2, "the reconnect did not resolve the pod again");
+        Assert.False(await RelayAgent.EnsureUploadedAsync(target, Pod, Container, ct), "the agent was uploaded again although present");
         answer = await ClusterHelpers.ExecAsync(client, ns.Name, Pod, Container, "sh", "-c", "echo after-the-cut | nc 127.0.0.1 8080");
         Assert.Equal($"{token} after-the-cut\n", answer);
         // As PID 1 the agent reaps what it inherits: an orphan of an exec leaves no zombie.
