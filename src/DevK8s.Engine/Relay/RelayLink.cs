@@ -150,7 +150,7 @@ internal sealed class RelayLink
                 var idle = TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _lastReceived));
                 if (idle > 3 * _keepalive)
                 {
-                    Fail($"relay link silent for {idle.TotalSeconds:0} s");
+                    Fail($"relay link silent for {idle.TotalSeconds:0.0} s");
                     return;
                 }
                 Send(FrameType.Ping, 0, new byte[8]);

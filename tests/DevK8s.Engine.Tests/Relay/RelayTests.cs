@@ -223,7 +223,8 @@ public class RelayTests(ITestOutputHelper output) : IAsyncLifetime
         StallableStream? last = null;
         var client = new RelayClient(async ct => last = new StallableStream(await _agent.ConnectAsync(ct)),
             new Dictionary<int, int> { [_agent.AppPort] = local.Port },
-            new RelayOptions { Keepalive = TimeSpan.FromMilliseconds(200), MinBackoff = TimeSpan.FromMilliseconds(50) }, output.WriteLine);
+            // 500 ms: short enough for a quick test, long enough that a starved test machine is not "silent".
+            new RelayOptions { Keepalive = TimeSpan.FromMilliseconds(500), MinBackoff = TimeSpan.FromMilliseconds(50) }, output.WriteLine);
         await using var _ = client;
         client.Start();
         await client.WaitConnectedAsync(Ct);
@@ -235,7 +236,7 @@ public class RelayTests(ITestOutputHelper output) : IAsyncLifetime
         last!.Stall();
         while (client.Connections < 2)
         {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), "a silent link was not replaced");
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), "a silent link was not replaced");
             await Task.Delay(10, Ct);
         }
         output.WriteLine($"silent link replaced after {watch.ElapsedMilliseconds} ms");
