@@ -1,0 +1,3 @@
+module devk8s.io/agent
+
+go 1.19
