@@ -19,7 +19,7 @@ public sealed class ChangeWatcher : IDisposable
     public ChangeWatcher(string root, SyncFilter filter, bool poll, TimeSpan pollInterval, Action<string> changed, Action lost)
     {
         (_root, _filter, _changed, _lost) = (root, filter, changed, lost);
-        if (poll)
+        if (poll || LocalFileSystem.NeedsPolling(root))
         {
             _snapshot = LocalTree.Scan(root, filter);
             _poll = new Timer(_ => Poll(), null, pollInterval, pollInterval);
@@ -31,7 +31,7 @@ public sealed class ChangeWatcher : IDisposable
             InternalBufferSize = 64 * 1024,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
-        _watcher.Changed += (_, e) => Report(e.FullPath);
+        _watcher.Changed += (_, e) => { if (LocalFileSystem.IsContentEvent(e.ChangeType, Directory.Exists(e.FullPath))) Report(e.FullPath); };
         _watcher.Created += (_, e) => Report(e.FullPath);
         _watcher.Deleted += (_, e) => Report(e.FullPath);
         _watcher.Renamed += (_, e) => { Report(e.OldFullPath); Report(e.FullPath); };

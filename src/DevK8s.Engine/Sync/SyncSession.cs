@@ -75,6 +75,7 @@ public sealed class SyncSession : IAsyncDisposable
         foreach (var m in _mappings)
         {
             var local = LocalTree.Scan(m.Path.From, m.Filter, Warn);
+            var localPaths = local.Keys.ToHashSet(StringComparer.Ordinal);
             var remote = await agent.ListAsync(m.Path.To, ct).ConfigureAwait(false);
             var send = new List<LocalEntry>();
             var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -83,7 +84,7 @@ public sealed class SyncSession : IAsyncDisposable
                 switch (entry.Kind)
                 {
                     case EntryKind.File:
-                        var hash = LocalTree.Hash(Full(m, entry.Path));
+                        if (TryHash(m, entry.Path) is not { } hash) continue; // locked: retried shortly
                         hashes[entry.Path] = hash;
                         if (!remote.FileHashes.TryGetValue(entry.Path, out var theirs) || theirs != hash) send.Add(entry);
                         break;
@@ -100,6 +101,7 @@ public sealed class SyncSession : IAsyncDisposable
                 .Concat(remote.Links.Where(p => !local.ContainsKey(p) && !m.Filter.IsExcluded(p, false)))
                 .Concat(remote.Directories.Where(p => !local.ContainsKey(p) && !m.Filter.IsExcluded(p, true)))
                 .Where(LocalTree.IsSafeName)
+                .Where(p => LocalFileSystem.CanExistLocally(p, localPaths, OperatingSystem.IsWindows(), LocalFileSystem.IsCaseInsensitive))
                 .ToList();
             gone = gone.Where(p => !gone.Any(parent => p.StartsWith(parent + "/", StringComparison.Ordinal))).ToList();
 
@@ -179,6 +181,8 @@ public sealed class SyncSession : IAsyncDisposable
             {
                 if (!LocalTree.IsSafeName(path)) continue;
                 var entry = LocalTree.Stat(m.Path.From, path, m.Filter, Warn);
+                // After a case-only rename the old spelling still "exists" on a case-insensitive disk.
+                if (entry is not null && LocalFileSystem.IsCaseInsensitive && !LocalFileSystem.ExistsWithExactCase(m.Path.From, path)) entry = null;
                 if (entry is null)
                 {
                     if (!m.Filter.IsExcluded(path, false) && !m.Filter.IsExcluded(path, true)) gone.Add(path);
@@ -194,16 +198,22 @@ public sealed class SyncSession : IAsyncDisposable
                 else send[entry.Path] = entry;
             }
             // Editors fire several events per save: skip files whose content the container already has.
+            var locked = new List<string>();
             foreach (var entry in send.Values.Where(e => e.Kind == EntryKind.File).ToList())
             {
                 string hash;
-                try { hash = LocalTree.Hash(Full(m, entry.Path)); }
+                try
+                {
+                    if (TryHash(m, entry.Path) is not { } h) { send.Remove(entry.Path); locked.Add(entry.Path); continue; }
+                    hash = h;
+                }
                 catch (FileNotFoundException) { send.Remove(entry.Path); gone.Add(entry.Path); continue; }
                 if (m.Remote.TryGetValue(entry.Path, out var known) && known == hash) send.Remove(entry.Path);
                 else hashes[entry.Path] = hash;
             }
             var (s, d, b) = await ApplyAsync(agent, m, send.Values.ToList(), gone, compress: send.Values.Sum(e => e.Size) > 1 << 20, ct).ConfigureAwait(false);
             foreach (var p in batch) m.Dirty.TryRemove(p, out _);
+            foreach (var p in locked) m.Dirty[p] = 0;
             foreach (var (p, h) in hashes) m.Remote[p] = h;
             foreach (var p in gone) m.Remote.Remove(p);
             sent += s; deleted += d; bytes += b;
@@ -260,6 +270,22 @@ public sealed class SyncSession : IAsyncDisposable
             done.Add(status == 0 ? "restart" : $"restart failed (status {status})");
         }
         return done.Count == 0 ? null : string.Join("; ", done);
+    }
+
+    /// <summary>
+    /// The file's hash, or null when another program holds it locked (SQLite, .vs): that is not a
+    /// broken channel, so it is skipped with a warning and tried again a second later.
+    /// </summary>
+    private string? TryHash(Mapping m, string relative)
+    {
+        try { return LocalTree.Hash(Full(m, relative)); }
+        catch (IOException e) when (LocalFileSystem.IsLocked(e))
+        {
+            Warn($"{relative} is locked by another program ({e.Message}); it is synced once it is free");
+            m.Dirty[relative] = 0;
+            _ = Task.Delay(TimeSpan.FromSeconds(1)).ContinueWith(_ => Wake(), TaskScheduler.Default);
+            return null;
+        }
     }
 
     private static string Full(Mapping m, string relative) => System.IO.Path.Combine(m.Path.From, relative.Replace('/', System.IO.Path.DirectorySeparatorChar));
