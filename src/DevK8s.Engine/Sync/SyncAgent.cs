@@ -19,7 +19,7 @@ public sealed class SyncAgent : IAsyncDisposable
     // Requests: "<op> <seq> <len> <arg>\n" then <len> bytes. Answer: "ok <seq> <status>".
     // Every branch consumes exactly <len> bytes (cat >/dev/null drains what a failed step left),
     // and commands run with stdin from /dev/null so nothing can eat the request stream.
-    private const string Script = """
+    private static readonly string Script = ContainerScripts.Lf("""
         d=/tmp/.devk8s; mkdir -p "$d"
         while IFS=' ' read -r op seq len arg; do
           case "$op" in
@@ -35,7 +35,7 @@ public sealed class SyncAgent : IAsyncDisposable
           esac
           echo "ok $seq $s"
         done
-        """;
+        """);
 
     private readonly Stream _stdin;
     private readonly StreamReader _stdout;
@@ -102,7 +102,7 @@ public sealed class SyncAgent : IAsyncDisposable
     public Task<int> RestartAsync(CancellationToken ct) => RequestAsync('R', "", ReadOnlyMemory<byte>.Empty, null, ct);
 
     public Task<int> RunAsync(string workingDir, string shellCommand, CancellationToken ct) =>
-        RequestAsync('X', workingDir, Encoding.UTF8.GetBytes(shellCommand), null, ct);
+        RequestAsync('X', workingDir, Encoding.UTF8.GetBytes(ContainerScripts.Lf(shellCommand)), null, ct);
 
     private Task<int> RequestAsync(char op, string arg, ReadOnlyMemory<byte> payload, Action<string>? onLine, CancellationToken ct) =>
         RequestAsync(op, arg, new MemoryStream(payload.ToArray(), writable: false), payload.Length, onLine, ct);

@@ -120,6 +120,17 @@ public class SyncAgentProtocolTests : IDisposable
         Assert.Equal(3, await agent.RestartAsync(default)); // no supervised process here
     }
 
+    [Theory]
+    [MemberData(nameof(Toolsets))]
+    public async Task A_run_command_with_windows_line_endings_runs_as_written(string toolset)
+    {
+        // devk8s.yaml edited on Windows: without normalising, sh would create "made\r".
+        await using var agent = Start(toolset);
+        Assert.Equal(0, await agent.RunAsync(_remote, "echo one > made\r\necho two >> made\r\n", default));
+        Assert.Equal("one\ntwo\n", File.ReadAllText(Path.Combine(_remote, "made")));
+        Assert.Equal(["made"], Directory.GetFiles(_remote).Select(Path.GetFileName));
+    }
+
     [Fact]
     public void Symlinks_inside_the_tree_are_kept_as_links_and_links_out_of_it_are_refused()
     {
