@@ -6,7 +6,11 @@ using DevK8s.Engine.Exec;
 namespace DevK8s.Engine.Sync;
 
 /// <summary>What the container holds under a sync target: md5 of files, links, folders (relative paths).</summary>
-public sealed record RemoteTree(Dictionary<string, string> FileHashes, HashSet<string> Links, HashSet<string> Directories);
+public sealed record RemoteTree(Dictionary<string, string> FileHashes, HashSet<string> Links, HashSet<string> Directories)
+{
+    /// <summary>Files' permission bits; empty when the image has no stat (the listing works without it).</summary>
+    public Dictionary<string, UnixFileMode> Modes { get; init; } = new(StringComparer.Ordinal);
+}
 
 /// <summary>
 /// A shell loop in the container that reads length-framed requests on one long-lived exec channel
@@ -26,7 +30,7 @@ public sealed class SyncAgent : IAsyncDisposable
             T) head -c "$len" | { mkdir -p "$arg" && tar -xmof - -C "$arg"; s=$?; cat >/dev/null; exit $s; }; s=$? ;;
             Z) head -c "$len" | { mkdir -p "$arg" && gzip -dc | tar -xmof - -C "$arg"; s=$?; cat >/dev/null; exit $s; }; s=$? ;;
             D) head -c "$len" | { s=0; while IFS= read -r p; do rm -rf -- "$arg/$p" || s=1; done; exit $s; }; s=$? ;;
-            H) if [ -d "$arg" ]; then cd "$arg" && { find . -type f -exec md5sum {} + ; find . -type l | while IFS= read -r p; do echo "l $p"; done; find . -mindepth 1 -type d | while IFS= read -r p; do echo "d $p"; done; } </dev/null; s=$?; cd /; else s=0; fi ;;
+            H) if [ -d "$arg" ]; then cd "$arg" && { find . -type f -exec md5sum {} + ; find . -type f -exec stat -c 'm %a %n' {} + 2>/dev/null; find . -type l | while IFS= read -r p; do echo "l $p"; done; find . -mindepth 1 -type d | while IFS= read -r p; do echo "d $p"; done; } </dev/null; s=$?; cd /; else s=0; fi ;;
             X) head -c "$len" > "$d/cmd"; ( cd "$arg" 2>/dev/null; sh "$d/cmd" ) </dev/null 1>&2; s=$? ;;
             R) if [ -f "$d/pid" ]; then : > "$d/restart"; kill "$(cat "$d/pid")" </dev/null; s=$?; else s=3; fi ;;
             P) s=0 ;;
@@ -89,11 +93,26 @@ public sealed class SyncAgent : IAsyncDisposable
         var tree = new RemoteTree(new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal));
         await RequestAsync('H', targetDir, ReadOnlyMemory<byte>.Empty, line =>
         {
-            if (line.StartsWith("l ./", StringComparison.Ordinal)) tree.Links.Add(line[4..]);
+            if (line.StartsWith("m ", StringComparison.Ordinal)) AddMode(tree.Modes, line);
+            else if (line.StartsWith("l ./", StringComparison.Ordinal)) tree.Links.Add(line[4..]);
             else if (line.StartsWith("d ./", StringComparison.Ordinal)) tree.Directories.Add(line[4..]);
             else if (line.Length > 36 && line[32] == ' ' && line[34..].StartsWith("./", StringComparison.Ordinal)) tree.FileHashes[line[36..]] = line[..32];
         }, ct).ConfigureAwait(false);
         return tree;
+    }
+
+    // "m <octal mode> ./<path>"
+    private static void AddMode(Dictionary<string, UnixFileMode> modes, string line)
+    {
+        var space = line.IndexOf(' ', 2);
+        if (space is < 3 or > 6 || !line.AsSpan(space + 1).StartsWith("./")) return;
+        var mode = 0;
+        foreach (var digit in line[2..space])
+        {
+            if (digit is < '0' or > '7') return;
+            mode = mode * 8 + (digit - '0');
+        }
+        modes[line[(space + 3)..]] = (UnixFileMode)mode;
     }
 
     public Task<int> PingAsync(CancellationToken ct) => RequestAsync('P', "", ReadOnlyMemory<byte>.Empty, null, ct);

@@ -38,6 +38,7 @@ public sealed class SyncSession : IAsyncDisposable
         /// <summary>What the container holds, by content hash, as far as this session knows.</summary>
         public Dictionary<string, string> Remote { get; set; } = new(StringComparer.Ordinal);
         public ChangeWatcher? Watcher { get; set; }
+        public FileModes Modes { get; } = new(path.From);
     }
 
     public SyncSession(KubeTarget target, ServiceConfig service, DevModeController controller, string sessionId,
@@ -72,6 +73,7 @@ public sealed class SyncSession : IAsyncDisposable
         {
             var local = LocalTree.Scan(m.Path.From, m.Filter, Warn);
             var remote = await _agent!.ListAsync(m.Path.To, ct).ConfigureAwait(false);
+            m.Modes.SetRemote(remote.Modes);
             var send = new List<LocalEntry>();
             var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var entry in local.Values)
@@ -239,7 +241,7 @@ public sealed class SyncSession : IAsyncDisposable
         }
         if (send.Count > 0)
         {
-            using var batch = TarBatch.Build(m.Path.From, send, compress);
+            using var batch = TarBatch.Build(m.Path.From, send, compress, m.Modes);
             bytes = batch.Length;
             var status = await _agent!.SendTarAsync(m.Path.To, batch, ct).ConfigureAwait(false);
             if (status != 0)
