@@ -1,4 +1,5 @@
 using DevK8s.Engine.Config;
+using DevK8s.Engine.Paths;
 
 namespace DevK8s.Engine.Sync;
 
@@ -20,10 +21,10 @@ public sealed class SyncFilter
         if (!useGitignore) return;
         // .gitignore files from the project folder down to the mapping's folder, each relative to its own folder.
         var dirs = new List<string>();
-        for (var dir = _root; dir.StartsWith(projectDirectory, StringComparison.Ordinal); dir = Path.GetDirectoryName(dir)!)
+        for (var dir = _root; dir is not null && PathContainment.IsInside(projectDirectory, dir); dir = Path.GetDirectoryName(dir))
         {
             dirs.Add(dir);
-            if (dir == projectDirectory) break;
+            if (PathContainment.IsInside(dir, projectDirectory)) break;
         }
         foreach (var dir in dirs.AsEnumerable().Reverse())
         {

@@ -205,6 +205,29 @@ public class SyncAgentProtocolTests : IDisposable
         Assert.True(result is (0, _), $"git {string.Join(' ', args)} failed");
     }
 
+    [Theory]
+    [MemberData(nameof(Toolsets))]
+    public async Task Absolute_links_inside_the_tree_arrive_as_relative_links_the_container_can_follow(string toolset)
+    {
+        // What a junction looks like to the scan: a folder link with an absolute target.
+        Local("shared/lib/util.js", "util\n");
+        Directory.CreateDirectory(Path.Combine(_local, "web"));
+        Directory.CreateSymbolicLink(Path.Combine(_local, "web", "lib"), Path.Combine(_local, "shared", "lib"));
+        File.CreateSymbolicLink(Path.Combine(_local, "latest.js"), Path.Combine(_local, "shared", "lib", "util.js"));
+        var warnings = new List<string>();
+        var entries = LocalTree.Scan(_local, new SyncFilter(_local, [], false, _local), warnings.Add);
+        Assert.Empty(warnings);
+        Assert.Equal("../shared/lib", entries["web/lib"].LinkTarget);
+        Assert.Equal("shared/lib/util.js", entries["latest.js"].LinkTarget);
+
+        await using var agent = Start(toolset);
+        var target = Path.Combine(_remote, "app");
+        using (var batch = TarBatch.Build(_local, entries.Values.ToList(), compress: true))
+            Assert.Equal(0, await agent.SendTarAsync(target, batch, default));
+        Assert.Equal("util\n", File.ReadAllText(Path.Combine(target, "web/lib/util.js")));
+        Assert.Equal("util\n", File.ReadAllText(Path.Combine(target, "latest.js")));
+    }
+
     [Fact]
     public void Symlinks_inside_the_tree_are_kept_as_links_and_links_out_of_it_are_refused()
     {
