@@ -14,10 +14,11 @@ public sealed class SyncFilter
     private readonly List<(string Base, IgnoreRules Rules)> _gitignores = [];
     private readonly string _root;
 
-    public SyncFilter(string root, IEnumerable<string> excludes, bool useGitignore, string projectDirectory)
+    /// <param name="ignoreCase">Whether rules match names ignoring case; default: as the OS's file systems do (see <see cref="IgnoreRules"/>).</param>
+    public SyncFilter(string root, IEnumerable<string> excludes, bool useGitignore, string projectDirectory, bool? ignoreCase = null)
     {
         _root = Path.GetFullPath(root);
-        _excludes = IgnoreRules.Parse(excludes.Prepend(".git/"));
+        _excludes = IgnoreRules.Parse(excludes.Prepend(".git/"), ignoreCase);
         if (!useGitignore) return;
         // .gitignore files from the project folder down to the mapping's folder, each relative to its own folder.
         var dirs = new List<string>();
@@ -29,7 +30,7 @@ public sealed class SyncFilter
         foreach (var dir in dirs.AsEnumerable().Reverse())
         {
             var file = Path.Combine(dir, ".gitignore");
-            if (File.Exists(file)) _gitignores.Add((dir, IgnoreRules.Parse(File.ReadAllLines(file))));
+            if (File.Exists(file)) _gitignores.Add((dir, IgnoreRules.Parse(File.ReadAllLines(file), ignoreCase)));
         }
     }
 
