@@ -21,12 +21,18 @@ public static class WindowsFileAcl
     {
         var user = WindowsIdentity.GetCurrent().User
             ?? throw new InvalidOperationException("the current Windows user has no security identifier");
-        var security = new FileSecurity();
-        security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
-        security.AddAccessRule(new FileSystemAccessRule(user, FileSystemRights.FullControl, AccessControlType.Allow));
         var file = new FileInfo(path);
         if (file.Exists) file.Delete();
         return file.Create(FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.ReadData | FileSystemRights.Synchronize,
-            FileShare.None, 4096, FileOptions.None, security);
+            FileShare.None, 4096, FileOptions.None, OwnerOnly(user));
+    }
+
+    /// <summary>One entry, full control for <paramref name="user"/>; inherited entries blocked.</summary>
+    internal static FileSecurity OwnerOnly(SecurityIdentifier user)
+    {
+        var security = new FileSecurity();
+        security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
+        security.AddAccessRule(new FileSystemAccessRule(user, FileSystemRights.FullControl, AccessControlType.Allow));
+        return security;
     }
 }
