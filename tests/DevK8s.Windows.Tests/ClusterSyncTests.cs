@@ -83,14 +83,15 @@ public class ClusterSyncTests : IAsyncLifetime
             var ct = TestContext.Current.CancellationToken;
             var stderr = new List<string>();
             await using var agent = await SyncAgent.StartAsync(_target, new DevPod(Pod, "main", Image), stderr.Add, ct);
-            var remote = await agent.ListAsync("/app", ct);
             var modes = new FileModes(dir);
+            Assert.True(modes.WantsRemoteModes);
+            var remote = await agent.ListAsync("/app", ct, modes.WantsRemoteModes);
             modes.SetRemote(remote.Modes);
             var entries = LocalTree.Scan(dir, new SyncFilter(dir, [], useGitignore: true, dir)).Values.ToList();
             using (var batch = TarBatch.Build(dir, entries, compress: true, modes))
                 Assert.Equal(0, await agent.SendTarAsync("/app", batch, ct));
 
-            var listed = await agent.ListAsync("/app", ct);
+            var listed = await agent.ListAsync("/app", ct, withModes: true);
             foreach (var file in new[] { "index.html", "bin/tool.sh", "new.sh", "data.bin", ".gitignore" })
                 Assert.Equal(LocalTree.Hash(Path.Combine(dir, file.Replace('/', '\\'))), listed.FileHashes[file]);
             Assert.Equal("755", Convert.ToString((int)listed.Modes["bin/tool.sh"], 8));

@@ -22,6 +22,9 @@ public sealed class FileModes
         _index = _localModes ? null : index ?? new GitIndexModes(root);
     }
 
+    /// <summary>Whether the container's modes matter (no local modes): list them with the files only then.</summary>
+    public bool WantsRemoteModes => !_localModes || OperatingSystem.IsWindows();
+
     /// <summary>What a full listing found in the container (relative path to mode); replaces what was known.</summary>
     public void SetRemote(IReadOnlyDictionary<string, UnixFileMode> modes)
     {

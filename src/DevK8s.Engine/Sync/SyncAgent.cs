@@ -8,7 +8,7 @@ namespace DevK8s.Engine.Sync;
 /// <summary>What the container holds under a sync target: md5 of files, links, folders (relative paths).</summary>
 public sealed record RemoteTree(Dictionary<string, string> FileHashes, HashSet<string> Links, HashSet<string> Directories)
 {
-    /// <summary>Files' permission bits; empty when the image has no stat (the listing works without it).</summary>
+    /// <summary>Files' permission bits, when asked for; empty when the image has no stat.</summary>
     public Dictionary<string, UnixFileMode> Modes { get; init; } = new(StringComparer.Ordinal);
 }
 
@@ -30,7 +30,8 @@ public sealed class SyncAgent : IAsyncDisposable
             T) head -c "$len" | { mkdir -p "$arg" && tar -xmof - -C "$arg"; s=$?; cat >/dev/null; exit $s; }; s=$? ;;
             Z) head -c "$len" | { mkdir -p "$arg" && gzip -dc | tar -xmof - -C "$arg"; s=$?; cat >/dev/null; exit $s; }; s=$? ;;
             D) head -c "$len" | { s=0; while IFS= read -r p; do rm -rf -- "$arg/$p" || s=1; done; exit $s; }; s=$? ;;
-            H) if [ -d "$arg" ]; then cd "$arg" && { find . -type f -exec md5sum {} + ; find . -type f -exec stat -c 'm %a %n' {} + 2>/dev/null; find . -type l | while IFS= read -r p; do echo "l $p"; done; find . -mindepth 1 -type d | while IFS= read -r p; do echo "d $p"; done; } </dev/null; s=$?; cd /; else s=0; fi ;;
+            H) if [ -d "$arg" ]; then cd "$arg" && { find . -type f -exec md5sum {} + ; find . -type l | while IFS= read -r p; do echo "l $p"; done; find . -mindepth 1 -type d | while IFS= read -r p; do echo "d $p"; done; } </dev/null; s=$?; cd /; else s=0; fi ;;
+            M) if [ -d "$arg" ]; then cd "$arg" && find . -type f -exec stat -c 'm %a %n' {} + </dev/null 2>/dev/null; cd /; fi; s=0 ;;
             X) head -c "$len" > "$d/cmd"; ( cd "$arg" 2>/dev/null; sh "$d/cmd" ) </dev/null 1>&2; s=$? ;;
             R) if [ -f "$d/pid" ]; then : > "$d/restart"; kill "$(cat "$d/pid")" </dev/null; s=$?; else s=3; fi ;;
             P) s=0 ;;
@@ -88,13 +89,15 @@ public sealed class SyncAgent : IAsyncDisposable
         return await RequestAsync('D', targetDir, Encoding.UTF8.GetBytes(list), null, ct).ConfigureAwait(false);
     }
 
-    public async Task<RemoteTree> ListAsync(string targetDir, CancellationToken ct)
+    /// <param name="withModes">Also list file modes (one more pass, for clients without Unix modes); best effort: images without stat give none.</param>
+    public async Task<RemoteTree> ListAsync(string targetDir, CancellationToken ct, bool withModes = false)
     {
         var tree = new RemoteTree(new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+        if (withModes)
+            await RequestAsync('M', targetDir, ReadOnlyMemory<byte>.Empty, line => AddMode(tree.Modes, line), ct).ConfigureAwait(false);
         await RequestAsync('H', targetDir, ReadOnlyMemory<byte>.Empty, line =>
         {
-            if (line.StartsWith("m ", StringComparison.Ordinal)) AddMode(tree.Modes, line);
-            else if (line.StartsWith("l ./", StringComparison.Ordinal)) tree.Links.Add(line[4..]);
+            if (line.StartsWith("l ./", StringComparison.Ordinal)) tree.Links.Add(line[4..]);
             else if (line.StartsWith("d ./", StringComparison.Ordinal)) tree.Directories.Add(line[4..]);
             else if (line.Length > 36 && line[32] == ' ' && line[34..].StartsWith("./", StringComparison.Ordinal)) tree.FileHashes[line[36..]] = line[..32];
         }, ct).ConfigureAwait(false);
@@ -104,6 +107,7 @@ public sealed class SyncAgent : IAsyncDisposable
     // "m <octal mode> ./<path>"
     private static void AddMode(Dictionary<string, UnixFileMode> modes, string line)
     {
+        if (!line.StartsWith("m ", StringComparison.Ordinal)) return;
         var space = line.IndexOf(' ', 2);
         if (space is < 3 or > 6 || !line.AsSpan(space + 1).StartsWith("./")) return;
         var mode = 0;

@@ -72,7 +72,7 @@ public sealed class SyncSession : IAsyncDisposable
         foreach (var m in _mappings)
         {
             var local = LocalTree.Scan(m.Path.From, m.Filter, Warn);
-            var remote = await _agent!.ListAsync(m.Path.To, ct).ConfigureAwait(false);
+            var remote = await _agent!.ListAsync(m.Path.To, ct, m.Modes.WantsRemoteModes).ConfigureAwait(false);
             m.Modes.SetRemote(remote.Modes);
             var send = new List<LocalEntry>();
             var hashes = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -151,10 +151,20 @@ public class SyncAgentProtocolTests : IDisposable
         File.SetUnixFileMode(Path.Combine(_remote, "app/private.txt"), (UnixFileMode)0b110_000_000); // 0600
 
         await using var agent = Start(toolset);
-        var tree = await agent.ListAsync(Path.Combine(_remote, "app"), default);
+        var tree = await agent.ListAsync(Path.Combine(_remote, "app"), default, withModes: true);
         Assert.Equal("750", Octal(tree.Modes["bin/run.sh"]));
         Assert.Equal("600", Octal(tree.Modes["private.txt"]));
         Assert.Equal(2, tree.FileHashes.Count);
+    }
+
+    [Fact]
+    public async Task Modes_are_listed_only_when_asked_for()
+    {
+        File.WriteAllText(Path.Combine(_remote, "a.txt"), "a\n");
+        await using var agent = Start("gnu");
+        Assert.Empty((await agent.ListAsync(_remote, default)).Modes);
+        Assert.False(new FileModes(_local).WantsRemoteModes); // Linux reads its own modes
+        Assert.Single((await agent.ListAsync(_remote, default, withModes: true)).Modes);
     }
 
     [Fact]
@@ -162,7 +172,7 @@ public class SyncAgentProtocolTests : IDisposable
     {
         File.WriteAllText(Path.Combine(_remote, "a.txt"), "a\n");
         await using var agent = Start("gnu-without-stat");
-        var tree = await agent.ListAsync(_remote, default);
+        var tree = await agent.ListAsync(_remote, default, withModes: true);
         Assert.Empty(tree.Modes);
         Assert.Equal(["a.txt"], tree.FileHashes.Keys);
         Assert.Equal(0, await agent.PingAsync(default));
@@ -187,7 +197,8 @@ public class SyncAgentProtocolTests : IDisposable
 
         await using var agent = Start(toolset);
         var modes = new FileModes(_local, localModes: false);
-        modes.SetRemote((await agent.ListAsync(target, default)).Modes);
+        Assert.True(modes.WantsRemoteModes);
+        modes.SetRemote((await agent.ListAsync(target, default, modes.WantsRemoteModes)).Modes);
         using (var batch = TarBatch.Build(_local, Entries(_local).Where(e => e.Kind == EntryKind.File).ToList(), compress: true, modes))
             Assert.Equal(0, await agent.SendTarAsync(target, batch, default));
 
