@@ -67,7 +67,7 @@ CMDLETS = [
     {
         "name": "Test-DevEnvironment",
         "synopsis": "Checks everything DevK8s needs and says how to fix what is missing.",
-        "description": "Checks the project config, the kubeconfig and its context, that the API server answers (and its version), that the namespace exists, the permissions dev mode needs (get/list/watch/patch deployments, list/watch pods, pods/exec, pods/portforward, pods/log, by SelfSubjectAccessReview), Telepresence 2.20+ (for the Intercept strategy) and a container builder (docker, podman, nerdctl or buildah, for the Image strategy). Each check is a DevCheck with Status Pass, Warn or Fail and, when not Pass, the exact fix.",
+        "description": "Checks the project config, the kubeconfig and its context, that the API server answers (and its version), that the namespace exists, the permissions dev mode needs (get/list/watch/patch deployments, list/watch pods, pods/exec, pods/portforward, pods/log, by SelfSubjectAccessReview), Telepresence 2.20+ (for the Intercept strategy), a container builder (docker, podman, nerdctl or buildah, for the Image strategy) and that git does not check the project out with CRLF line endings (Git for Windows' core.autocrlf=true), which synced files and shell scripts in Linux containers do not survive. Each check is a DevCheck with Status Pass, Warn or Fail and, when not Pass, the exact fix.",
         "params": [
             ("Quiet", "SwitchParameter", "Returns only $true when no check failed, $false otherwise.", False),
             ("Context", "String", COMMON["Context"], False),

@@ -267,7 +267,7 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
 
         var taken = host.Invoke("Start-DevService web7 -Force");
         taken.AssertNoErrors();
-        Assert.Equal(Environment.UserName + "@" + Environment.MachineName, host.Invoke("Get-DevService web7").OfType("DevService").Single().Str("Owner"));
+        Assert.Equal(Environment.UserName + "@" + System.Net.Dns.GetHostName(), host.Invoke("Get-DevService web7").OfType("DevService").Single().Str("Owner"));
         host.Invoke("Stop-DevService web7").AssertNoErrors();
         Assert.Equal(2, client.AppsV1.ReadNamespacedDeployment("web7", ns.Name).Spec.Replicas);
     }

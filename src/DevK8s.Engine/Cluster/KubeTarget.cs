@@ -12,7 +12,9 @@ public sealed class KubeTarget : IDisposable
     public required string Context { get; init; }
     public required string Namespace { get; init; }
     public required string Server { get; init; }
+    /// <summary>The kubeconfig file, or the merged files joined by the path-list separator (as in KUBECONFIG).</summary>
     public required string KubeconfigPath { get; init; }
+    public IReadOnlyList<string> KubeconfigPaths { get; init; } = [];
     internal KubernetesClientConfiguration Configuration { get; init; } = null!;
 
     /// <summary>
@@ -21,8 +23,9 @@ public sealed class KubeTarget : IDisposable
     /// </summary>
     public static KubeTarget Open(KubeTargetOptions parameters, string? configContext = null, string? configNamespace = null)
     {
-        var path = FindKubeconfig(parameters.KubeconfigPath);
-        var kubeconfig = LoadKubeconfig(path);
+        var paths = FindKubeconfigs(parameters.KubeconfigPath);
+        var path = string.Join(Path.PathSeparator, paths);
+        var kubeconfig = KubeconfigFiles.Load(paths);
         var context = parameters.Context ?? configContext ?? kubeconfig.CurrentContext;
         if (string.IsNullOrEmpty(context))
             throw new KubeconfigException($"{path} has no current-context. Pass -Context, set 'context' in devk8s.yaml, or run: kubectl config use-context <name>.");
@@ -45,41 +48,20 @@ public sealed class KubeTarget : IDisposable
             Namespace = ns,
             Server = configuration.Host,
             KubeconfigPath = path,
+            KubeconfigPaths = paths,
             Configuration = configuration,
         };
     }
 
-    /// <summary>KUBECONFIG (first existing entry of the list) or ~/.kube/config.</summary>
-    public static string FindKubeconfig(string? explicitPath = null)
-    {
-        if (!string.IsNullOrEmpty(explicitPath))
-            return File.Exists(explicitPath) ? Path.GetFullPath(explicitPath) : throw new KubeconfigException($"The kubeconfig '{explicitPath}' does not exist.");
-        var variable = Environment.GetEnvironmentVariable("KUBECONFIG");
-        if (!string.IsNullOrWhiteSpace(variable))
-        {
-            var entries = variable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            return entries.FirstOrDefault(File.Exists) is { } found
-                ? Path.GetFullPath(found)
-                : throw new KubeconfigException($"KUBECONFIG is set to '{variable}', but no such file exists. Fix the variable or unset it to use ~/.kube/config.");
-        }
-        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        var fallback = Path.Combine(home, ".kube", "config");
-        return File.Exists(fallback)
-            ? fallback
-            : throw new KubeconfigException($"No kubeconfig: KUBECONFIG is not set and {fallback} does not exist. Point KUBECONFIG at your cluster's kubeconfig.");
-    }
+    /// <summary>The explicit file, else every existing KUBECONFIG entry (merged as kubectl does), else ~/.kube/config.</summary>
+    public static IReadOnlyList<string> FindKubeconfigs(string? explicitPath = null) =>
+        KubeconfigFiles.Find(explicitPath, Environment.GetEnvironmentVariable("KUBECONFIG"), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+
+    /// <summary>The files <see cref="FindKubeconfigs"/> finds, joined as in KUBECONFIG.</summary>
+    public static string FindKubeconfig(string? explicitPath = null) => string.Join(Path.PathSeparator, FindKubeconfigs(explicitPath));
 
     public static IReadOnlyList<string> ListContexts() =>
-        LoadKubeconfig(FindKubeconfig()).Contexts?.Select(c => c.Name).ToList() ?? [];
-
-    private static k8s.KubeConfigModels.K8SConfiguration LoadKubeconfig(string path)
-    {
-        try { return KubernetesClientConfiguration.LoadKubeConfig(path); }
-        catch (Exception e) when (e is YamlDotNet.Core.YamlException or k8s.Exceptions.KubeConfigException or IOException)
-        {
-            throw new KubeconfigException($"{path} is not a readable kubeconfig: {e.Message}");
-        }
-    }
+        KubeconfigFiles.Load(FindKubeconfigs()).Contexts?.Select(c => c.Name).ToList() ?? [];
 
     public void Dispose() => Client.Dispose();
 }

@@ -189,10 +189,9 @@ internal sealed partial class ConfigReader(string file, string projectDirectory)
             return null;
         }
         var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(projectDirectory, text));
-        var root = System.IO.Path.TrimEndingDirectorySeparator(projectDirectory);
-        if (!(full == root || full.StartsWith(root + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+        if (!Paths.PathContainment.IsInside(projectDirectory, full))
         {
-            Error(node!, path, $"'{text}' escapes the project folder {root}");
+            Error(node!, path, $"'{text}' escapes the project folder {projectDirectory}");
             return null;
         }
         if (mustExist && !System.IO.File.Exists(full) && !Directory.Exists(full))

@@ -206,7 +206,7 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
     /// </summary>
     private async Task CheckOwnerAsync(DevSessionRecord? existing, string me, bool force, Action<string>? warn, CancellationToken ct)
     {
-        if (existing is null || existing.Owner == me) return;
+        if (existing is null || SameOwner(existing.Owner, me)) return;
         var lease = await SessionLease.ReadAsync(target, service.Workload, ct).ConfigureAwait(false);
         var live = lease is { Live: true } && lease.Holder.StartsWith(existing.Owner + "/", StringComparison.Ordinal);
         if (live && !force)
@@ -258,6 +258,10 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
             : throw new DevModeException($"cannot read the entrypoint of {pod}/{live.Name}: {result.Stderr.Trim()}");
     }
 
+    /// <summary>Owners match ignoring case; this machine's own sessions also as older versions recorded them.</summary>
+    private static bool SameOwner(string recorded, string me) =>
+        string.Equals(recorded, me, StringComparison.OrdinalIgnoreCase) || (me == OwnerIdentity.Current && OwnerIdentity.IsCurrent(recorded));
+
     private async Task CheckToolsAsync(Workload workload, IReadOnlyList<string> tools, CancellationToken ct)
     {
         var container = FindContainer(workload.Template.Spec);
@@ -267,7 +271,7 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
         try
         {
             result = await PodExec.RunAsync(target, pod, container.Name,
-                ["/bin/sh", "-c", $"for t in {string.Join(' ', tools)}; do command -v $t >/dev/null || echo missing:$t; done"], ct).ConfigureAwait(false);
+                ["/bin/sh", "-c", ContainerScripts.ToolProbeFor(tools)], ct).ConfigureAwait(false);
         }
         catch (ExecException e) when (e.Message.Contains("no such file", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("not found", StringComparison.OrdinalIgnoreCase))
         {

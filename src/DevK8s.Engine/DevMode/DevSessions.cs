@@ -16,7 +16,7 @@ public static class DevSessions
 
     /// <summary>Who a session belongs to: the same developer on the same machine may resume it without -Force.</summary>
     /// <remarks>DEVK8S_OWNER overrides it, e.g. for a shared CI account that should show who ran it.</remarks>
-    public static string CurrentOwner { get; } = Environment.GetEnvironmentVariable("DEVK8S_OWNER") is { Length: > 0 } owner ? owner : $"{Environment.UserName}@{Environment.MachineName}";
+    public static string CurrentOwner { get; } = Environment.GetEnvironmentVariable("DEVK8S_OWNER") is { Length: > 0 } owner ? owner : OwnerIdentity.Current;
 
     public static IReadOnlyList<DevSession> All => Live.Values.OrderBy(s => s.Record.StartedAt).ToList();
 

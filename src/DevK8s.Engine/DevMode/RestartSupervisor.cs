@@ -1,3 +1,5 @@
+using DevK8s.Engine.Exec;
+
 namespace DevK8s.Engine.DevMode;
 
 /// <summary>
@@ -11,7 +13,7 @@ public static class RestartSupervisor
     public const string PidFile = StateDirectory + "/pid";
     public const string RestartMarker = StateDirectory + "/restart";
 
-    public const string Script = """
+    public static readonly string Script = ContainerScripts.Lf("""
         d=/tmp/.devk8s; mkdir -p "$d"
         trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid"; exit 143' TERM INT
         while :; do
@@ -23,13 +25,16 @@ public static class RestartSupervisor
           # A restart DevK8s asked for is immediate; a crash waits a second so a crash loop stays cheap.
           if [ -f "$d/restart" ]; then rm -f "$d/restart"; else echo "devk8s: process exited with code $code; restarting" >&2; sleep 1; fi
         done
-        """;
+        """);
 
     /// <summary>The container command that runs <paramref name="argv"/> under the supervisor.</summary>
     public static IList<string> Wrap(IEnumerable<string> argv) => ["/bin/sh", "-c", Script, "devk8s-supervisor", .. argv];
 
-    /// <summary>The original argv if the command is already wrapped (a takeover of a session in dev mode).</summary>
-    public static bool IsWrapped(IList<string>? command) => command is { Count: > 3 } && command[2] == Script;
+    /// <summary>
+    /// Whether the command is already wrapped (a takeover of a session in dev mode), also when a
+    /// build from a CRLF checkout wrapped it before the scripts were normalised.
+    /// </summary>
+    public static bool IsWrapped(IList<string>? command) => command is { Count: > 3 } && ContainerScripts.Lf(command[2]) == Script;
 
     /// <summary>The argv a wrapped command runs, or null when it is not wrapped.</summary>
     public static IReadOnlyList<string>? Unwrap(IList<string>? command) => IsWrapped(command) ? command!.Skip(4).ToList() : null;

@@ -45,6 +45,7 @@ public static partial class EnvironmentDoctor
                 result = new CheckResult("Project", CheckStatus.Fail, e.Message, "Fix the listed lines; Get-DevProject shows the same errors.");
             }
             yield return result;
+            yield return LineEndingCheck.Run(Path.GetDirectoryName(configPath)!);
         }
 
         KubeTarget? target = null;

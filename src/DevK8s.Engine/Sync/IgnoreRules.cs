@@ -11,10 +11,21 @@ namespace DevK8s.Engine.Sync;
 public sealed class IgnoreRules
 {
     private readonly List<(Regex Pattern, bool Negate, bool DirectoryOnly)> _rules = [];
+    private readonly RegexOptions _options;
 
-    public static IgnoreRules Parse(IEnumerable<string> lines)
+    /// <param name="ignoreCase">
+    /// Match names ignoring case, as git does with core.ignorecase, which it sets on Windows and
+    /// macOS: their file systems treat "Secrets/" and "secrets/" as one folder, so a rule for one
+    /// must keep both out. Default: ignore case on Windows and macOS.
+    /// </param>
+    public IgnoreRules(bool? ignoreCase = null) =>
+        _options = RegexOptions.CultureInvariant | ((ignoreCase ?? DefaultIgnoreCase) ? RegexOptions.IgnoreCase : RegexOptions.None);
+
+    public static bool DefaultIgnoreCase => OperatingSystem.IsWindows() || OperatingSystem.IsMacOS();
+
+    public static IgnoreRules Parse(IEnumerable<string> lines, bool? ignoreCase = null)
     {
-        var rules = new IgnoreRules();
+        var rules = new IgnoreRules(ignoreCase);
         foreach (var raw in lines) rules.Add(raw);
         return rules;
     }
@@ -36,7 +47,7 @@ public sealed class IgnoreRules
         text = text.TrimStart('/');
         var body = Translate(text);
         var regex = anchored ? $"^{body}$" : $"^(?:.*/)?{body}$";
-        _rules.Add((new Regex(regex, RegexOptions.CultureInvariant), negate, directoryOnly));
+        _rules.Add((new Regex(regex, _options), negate, directoryOnly));
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using DevK8s.Engine.Paths;
 
 namespace DevK8s.Engine.Sync;
 
@@ -51,16 +52,15 @@ public static class LocalTree
         }
         if (info.LinkTarget is { } target)
         {
-            // A link is synced as a link only when it stays inside the tree; one pointing out
-            // of it could make the container read or write outside the sync target.
-            var resolved = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(info.FullName)!, target));
-            var rootFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-            if (Path.IsPathRooted(target) || !(resolved == rootFull || resolved.StartsWith(rootFull + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+            // A link is synced as a link only when it resolves inside the tree (one pointing out of
+            // it could make the container read or write outside the sync target), and always as a
+            // relative link: an absolute target, which every junction has, means nothing there.
+            if (PathContainment.RelativeLinkTarget(Path.GetFullPath(root), info.FullName, target) is not { } relative)
             {
                 warn?.Invoke($"skipped symlink '{path}' -> '{target}': it points outside the synced folder");
                 return null;
             }
-            return new LocalEntry(path, EntryKind.Symlink, 0, DateTime.MinValue, target.Replace('\\', '/'));
+            return new LocalEntry(path, EntryKind.Symlink, 0, DateTime.MinValue, relative);
         }
         if (isDirectory) return new LocalEntry(path, EntryKind.Directory, 0, info.LastWriteTimeUtc, null);
         return new LocalEntry(path, EntryKind.File, ((FileInfo)info).Length, info.LastWriteTimeUtc, null);

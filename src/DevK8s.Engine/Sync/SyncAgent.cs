@@ -6,7 +6,11 @@ using DevK8s.Engine.Exec;
 namespace DevK8s.Engine.Sync;
 
 /// <summary>What the container holds under a sync target: md5 of files, links, folders (relative paths).</summary>
-public sealed record RemoteTree(Dictionary<string, string> FileHashes, HashSet<string> Links, HashSet<string> Directories);
+public sealed record RemoteTree(Dictionary<string, string> FileHashes, HashSet<string> Links, HashSet<string> Directories)
+{
+    /// <summary>Files' permission bits, when asked for; empty when the image has no stat.</summary>
+    public Dictionary<string, UnixFileMode> Modes { get; init; } = new(StringComparer.Ordinal);
+}
 
 /// <summary>
 /// A shell loop in the container that reads length-framed requests on one long-lived exec channel
@@ -19,7 +23,7 @@ public sealed class SyncAgent : IAsyncDisposable
     // Requests: "<op> <seq> <len> <arg>\n" then <len> bytes. Answer: "ok <seq> <status>".
     // Every branch consumes exactly <len> bytes (cat >/dev/null drains what a failed step left),
     // and commands run with stdin from /dev/null so nothing can eat the request stream.
-    private const string Script = """
+    private static readonly string Script = ContainerScripts.Lf("""
         d=/tmp/.devk8s; mkdir -p "$d"
         while IFS=' ' read -r op seq len arg; do
           case "$op" in
@@ -27,6 +31,7 @@ public sealed class SyncAgent : IAsyncDisposable
             Z) head -c "$len" | { mkdir -p "$arg" && gzip -dc | tar -xmof - -C "$arg"; s=$?; cat >/dev/null; exit $s; }; s=$? ;;
             D) head -c "$len" | { s=0; while IFS= read -r p; do rm -rf -- "$arg/$p" || s=1; done; exit $s; }; s=$? ;;
             H) if [ -d "$arg" ]; then cd "$arg" && { find . -type f -exec md5sum {} + ; find . -type l | while IFS= read -r p; do echo "l $p"; done; find . -mindepth 1 -type d | while IFS= read -r p; do echo "d $p"; done; } </dev/null; s=$?; cd /; else s=0; fi ;;
+            M) if [ -d "$arg" ]; then cd "$arg" && find . -type f -exec stat -c 'm %a %n' {} + </dev/null 2>/dev/null; cd /; fi; s=0 ;;
             X) head -c "$len" > "$d/cmd"; ( cd "$arg" 2>/dev/null; sh "$d/cmd" ) </dev/null 1>&2; s=$? ;;
             R) if [ -f "$d/pid" ]; then : > "$d/restart"; kill "$(cat "$d/pid")" </dev/null; s=$?; else s=3; fi ;;
             P) s=0 ;;
@@ -35,7 +40,7 @@ public sealed class SyncAgent : IAsyncDisposable
           esac
           echo "ok $seq $s"
         done
-        """;
+        """);
 
     private readonly Stream _stdin;
     private readonly StreamReader _stdout;
@@ -84,9 +89,12 @@ public sealed class SyncAgent : IAsyncDisposable
         return await RequestAsync('D', targetDir, Encoding.UTF8.GetBytes(list), null, ct).ConfigureAwait(false);
     }
 
-    public async Task<RemoteTree> ListAsync(string targetDir, CancellationToken ct)
+    /// <param name="withModes">Also list file modes (one more pass, for clients without Unix modes); best effort: images without stat give none.</param>
+    public async Task<RemoteTree> ListAsync(string targetDir, CancellationToken ct, bool withModes = false)
     {
         var tree = new RemoteTree(new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+        if (withModes)
+            await RequestAsync('M', targetDir, ReadOnlyMemory<byte>.Empty, line => AddMode(tree.Modes, line), ct).ConfigureAwait(false);
         await RequestAsync('H', targetDir, ReadOnlyMemory<byte>.Empty, line =>
         {
             if (line.StartsWith("l ./", StringComparison.Ordinal)) tree.Links.Add(line[4..]);
@@ -96,13 +104,28 @@ public sealed class SyncAgent : IAsyncDisposable
         return tree;
     }
 
+    // "m <octal mode> ./<path>"
+    private static void AddMode(Dictionary<string, UnixFileMode> modes, string line)
+    {
+        if (!line.StartsWith("m ", StringComparison.Ordinal)) return;
+        var space = line.IndexOf(' ', 2);
+        if (space is < 3 or > 6 || !line.AsSpan(space + 1).StartsWith("./")) return;
+        var mode = 0;
+        foreach (var digit in line[2..space])
+        {
+            if (digit is < '0' or > '7') return;
+            mode = mode * 8 + (digit - '0');
+        }
+        modes[line[(space + 3)..]] = (UnixFileMode)mode;
+    }
+
     public Task<int> PingAsync(CancellationToken ct) => RequestAsync('P', "", ReadOnlyMemory<byte>.Empty, null, ct);
 
     /// <summary>Kills the supervised process; the supervisor starts it again.</summary>
     public Task<int> RestartAsync(CancellationToken ct) => RequestAsync('R', "", ReadOnlyMemory<byte>.Empty, null, ct);
 
     public Task<int> RunAsync(string workingDir, string shellCommand, CancellationToken ct) =>
-        RequestAsync('X', workingDir, Encoding.UTF8.GetBytes(shellCommand), null, ct);
+        RequestAsync('X', workingDir, Encoding.UTF8.GetBytes(ContainerScripts.Lf(shellCommand)), null, ct);
 
     private Task<int> RequestAsync(char op, string arg, ReadOnlyMemory<byte> payload, Action<string>? onLine, CancellationToken ct) =>
         RequestAsync(op, arg, new MemoryStream(payload.ToArray(), writable: false), payload.Length, onLine, ct);

@@ -1,4 +1,5 @@
 using DevK8s.Engine.Config;
+using DevK8s.Engine.Paths;
 
 namespace DevK8s.Engine.Sync;
 
@@ -13,22 +14,23 @@ public sealed class SyncFilter
     private readonly List<(string Base, IgnoreRules Rules)> _gitignores = [];
     private readonly string _root;
 
-    public SyncFilter(string root, IEnumerable<string> excludes, bool useGitignore, string projectDirectory)
+    /// <param name="ignoreCase">Whether rules match names ignoring case; default: as the OS's file systems do (see <see cref="IgnoreRules"/>).</param>
+    public SyncFilter(string root, IEnumerable<string> excludes, bool useGitignore, string projectDirectory, bool? ignoreCase = null)
     {
         _root = Path.GetFullPath(root);
-        _excludes = IgnoreRules.Parse(excludes.Prepend(".git/"));
+        _excludes = IgnoreRules.Parse(excludes.Prepend(".git/"), ignoreCase);
         if (!useGitignore) return;
         // .gitignore files from the project folder down to the mapping's folder, each relative to its own folder.
         var dirs = new List<string>();
-        for (var dir = _root; dir.StartsWith(projectDirectory, StringComparison.Ordinal); dir = Path.GetDirectoryName(dir)!)
+        for (var dir = _root; dir is not null && PathContainment.IsInside(projectDirectory, dir); dir = Path.GetDirectoryName(dir))
         {
             dirs.Add(dir);
-            if (dir == projectDirectory) break;
+            if (PathContainment.IsInside(dir, projectDirectory)) break;
         }
         foreach (var dir in dirs.AsEnumerable().Reverse())
         {
             var file = Path.Combine(dir, ".gitignore");
-            if (File.Exists(file)) _gitignores.Add((dir, IgnoreRules.Parse(File.ReadAllLines(file))));
+            if (File.Exists(file)) _gitignores.Add((dir, IgnoreRules.Parse(File.ReadAllLines(file), ignoreCase)));
         }
     }
 

@@ -37,6 +37,7 @@ public sealed class SyncSession : IAsyncDisposable
         /// <summary>What the container holds, by content hash, as far as this session knows.</summary>
         public Dictionary<string, string> Remote { get; set; } = new(StringComparer.Ordinal);
         public ChangeWatcher? Watcher { get; set; }
+        public FileModes Modes { get; } = new(path.From);
     }
 
     public SyncSession(KubeTarget target, ServiceConfig service, DevModeController controller, string sessionId,
@@ -76,7 +77,8 @@ public sealed class SyncSession : IAsyncDisposable
         {
             var local = LocalTree.Scan(m.Path.From, m.Filter, Warn);
             var localPaths = local.Keys.ToHashSet(StringComparer.Ordinal);
-            var remote = await agent.ListAsync(m.Path.To, ct).ConfigureAwait(false);
+            var remote = await agent.ListAsync(m.Path.To, ct, m.Modes.WantsRemoteModes).ConfigureAwait(false);
+            m.Modes.SetRemote(remote.Modes);
             var send = new List<LocalEntry>();
             var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var entry in local.Values)
@@ -235,7 +237,7 @@ public sealed class SyncSession : IAsyncDisposable
         }
         if (send.Count > 0)
         {
-            using var batch = TarBatch.Build(m.Path.From, send, compress);
+            using var batch = TarBatch.Build(m.Path.From, send, compress, m.Modes);
             bytes = batch.Length;
             var status = await agent.SendTarAsync(m.Path.To, batch, ct).ConfigureAwait(false);
             if (status != 0)

@@ -18,8 +18,10 @@ public sealed class TarBatch : IDisposable
 
     private TarBatch(Stream content, bool compressed) => (Content, Compressed) = (content, compressed);
 
-    public static TarBatch Build(string root, IReadOnlyCollection<LocalEntry> entries, bool compress)
+    /// <param name="modes">The modes to give files; one per mapping, so it remembers the container's. Null: local or git modes only.</param>
+    public static TarBatch Build(string root, IReadOnlyCollection<LocalEntry> entries, bool compress, FileModes? modes = null)
     {
+        modes ??= new FileModes(root);
         var total = entries.Sum(e => e.Size);
         Stream buffer = total > MemoryLimit
             ? new FileStream(Path.GetTempFileName(), System.IO.FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose)
@@ -43,7 +45,7 @@ public sealed class TarBatch : IDisposable
                     default:
                         using (var data = new FileStream(full, System.IO.FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan))
                         {
-                            writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, entry.Path) { DataStream = data, Mode = ModeOf(full) });
+                            writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, entry.Path) { DataStream = data, Mode = modes.For(entry.Path, full) });
                         }
                         batch.Files++;
                         break;
@@ -58,11 +60,6 @@ public sealed class TarBatch : IDisposable
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
                                                UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
 
-    // Windows has no mode bits: give files the usual 0644 (0755 for what looks executable there).
-    private static UnixFileMode ModeOf(string path) =>
-        OperatingSystem.IsWindows()
-            ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead
-            : File.GetUnixFileMode(path);
 
     public void Dispose() => Content.Dispose();
 }

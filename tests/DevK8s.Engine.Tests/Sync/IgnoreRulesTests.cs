@@ -27,6 +27,53 @@ public class IgnoreRulesTests
     public void Matches_like_gitignore(string pattern, string path, bool isDirectory, bool ignored) =>
         Assert.Equal(ignored, IgnoreRules.Parse([pattern]).IsIgnored(path, isDirectory));
 
+    [Theory]
+    [InlineData("secrets/", "Secrets/db.key")]
+    [InlineData(".env", ".ENV")]
+    [InlineData("*.pem", "certs/KEY.PEM")]
+    [InlineData("/Build", "build/out.o")]
+    [InlineData("file[a-c].txt", "FILEB.TXT")]
+    [InlineData("docs/**/*.md", "Docs/Sub/A.MD")]
+    public void Case_is_ignored_only_when_asked(string pattern, string path)
+    {
+        Assert.True(IgnoreRules.Parse([pattern], ignoreCase: true).IsIgnored(path, false));
+        Assert.False(IgnoreRules.Parse([pattern], ignoreCase: false).IsIgnored(path, false));
+    }
+
+    [Fact]
+    public void By_default_case_is_ignored_on_windows_and_macos_only()
+    {
+        var caseInsensitiveOs = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS();
+        Assert.Equal(caseInsensitiveOs, IgnoreRules.DefaultIgnoreCase);
+        Assert.Equal(caseInsensitiveOs, IgnoreRules.Parse([".env"]).IsIgnored(".ENV", false));
+        Assert.True(IgnoreRules.Parse([".env"]).IsIgnored(".env", false));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_case_insensitive_filter_keeps_differently_cased_secrets_out_of_the_scan(bool ignoreCase)
+    {
+        var dir = Directory.CreateTempSubdirectory("devk8s-case-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, ".gitignore"), "secrets/\n.env\n");
+            Directory.CreateDirectory(Path.Combine(dir, "Secrets"));
+            File.WriteAllText(Path.Combine(dir, "Secrets", "db.key"), "k");
+            File.WriteAllText(Path.Combine(dir, ".ENV"), "TOKEN=x");
+            File.WriteAllText(Path.Combine(dir, "app.js"), "js");
+            Directory.CreateDirectory(Path.Combine(dir, ".GIT"));
+            var filter = new SyncFilter(dir, ["*.Secret"], useGitignore: true, dir, ignoreCase);
+            File.WriteAllText(Path.Combine(dir, "KEY.SECRET"), "s");
+            var scanned = LocalTree.Scan(dir, filter).Keys.Order(StringComparer.Ordinal).ToArray();
+            string[] expected = ignoreCase
+                ? ["app.js"]
+                : [".ENV", ".GIT", "KEY.SECRET", "Secrets", "Secrets/db.key", "app.js"];
+            Assert.Equal(expected, scanned.Where(p => p != ".gitignore"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void Later_rules_win_and_negation_reincludes_but_not_under_an_ignored_folder()
     {

@@ -8,6 +8,7 @@ namespace DevK8s.Engine.Tests.Sync;
 /// The agent's shell script, run locally under GNU coreutils and under busybox (what slim images
 /// ship), speaking the same length-framed protocol the exec channel carries.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class SyncAgentProtocolTests : IDisposable
 {
     private readonly string _local = Directory.CreateTempSubdirectory("devk8s-agent-local-").FullName;
@@ -30,9 +31,17 @@ public class SyncAgentProtocolTests : IDisposable
         {
             Assert.True(File.Exists("/bin/busybox"), "busybox-static is installed by tests/cluster/up; run it first");
             var bin = Directory.CreateTempSubdirectory("devk8s-busybox-").FullName;
-            foreach (var applet in new[] { "sh", "tar", "head", "find", "md5sum", "gzip", "mkdir", "rm", "cat", "kill", "echo", "test", "[" })
+            foreach (var applet in new[] { "sh", "tar", "head", "find", "md5sum", "gzip", "mkdir", "rm", "cat", "kill", "echo", "test", "[", "stat" })
                 File.CreateSymbolicLink(Path.Combine(bin, applet), "/bin/busybox");
             info = new ProcessStartInfo(Path.Combine(bin, "sh")) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            info.Environment["PATH"] = bin;
+        }
+        else if (toolset == "gnu-without-stat")
+        {
+            // The tools dev mode requires, and nothing else.
+            var bin = Directory.CreateTempSubdirectory("devk8s-nostat-").FullName;
+            foreach (var tool in new[] { "tar", "head", "find", "md5sum", "gzip", "mkdir", "rm", "cat", "kill" })
+                File.CreateSymbolicLink(Path.Combine(bin, tool), new[] { "/usr/bin/", "/bin/" }.Select(d => d + tool).First(File.Exists));
             info.Environment["PATH"] = bin;
         }
         info.ArgumentList.Add("-c");
@@ -118,6 +127,116 @@ public class SyncAgentProtocolTests : IDisposable
         Assert.Equal(7, await agent.RunAsync(_remote, "echo hook > hook.out; exit 7", default));
         Assert.Equal("hook\n", File.ReadAllText(Path.Combine(_remote, "hook.out")));
         Assert.Equal(3, await agent.RestartAsync(default)); // no supervised process here
+    }
+
+    [Theory]
+    [MemberData(nameof(Toolsets))]
+    public async Task A_run_command_with_windows_line_endings_runs_as_written(string toolset)
+    {
+        // devk8s.yaml edited on Windows: without normalising, sh would create "made\r".
+        await using var agent = Start(toolset);
+        Assert.Equal(0, await agent.RunAsync(_remote, "echo one > made\r\necho two >> made\r\n", default));
+        Assert.Equal("one\ntwo\n", File.ReadAllText(Path.Combine(_remote, "made")));
+        Assert.Equal(["made"], Directory.GetFiles(_remote).Select(Path.GetFileName));
+    }
+
+    [Theory]
+    [MemberData(nameof(Toolsets))]
+    public async Task The_listing_reports_the_containers_file_modes(string toolset)
+    {
+        Directory.CreateDirectory(Path.Combine(_remote, "app/bin"));
+        File.WriteAllText(Path.Combine(_remote, "app/bin/run.sh"), "#!/bin/sh\n");
+        File.SetUnixFileMode(Path.Combine(_remote, "app/bin/run.sh"), (UnixFileMode)0b111_101_000); // 0750
+        File.WriteAllText(Path.Combine(_remote, "app/private.txt"), "p\n");
+        File.SetUnixFileMode(Path.Combine(_remote, "app/private.txt"), (UnixFileMode)0b110_000_000); // 0600
+
+        await using var agent = Start(toolset);
+        var tree = await agent.ListAsync(Path.Combine(_remote, "app"), default, withModes: true);
+        Assert.Equal("750", Octal(tree.Modes["bin/run.sh"]));
+        Assert.Equal("600", Octal(tree.Modes["private.txt"]));
+        Assert.Equal(2, tree.FileHashes.Count);
+    }
+
+    [Fact]
+    public async Task Modes_are_listed_only_when_asked_for()
+    {
+        File.WriteAllText(Path.Combine(_remote, "a.txt"), "a\n");
+        await using var agent = Start("gnu");
+        Assert.Empty((await agent.ListAsync(_remote, default)).Modes);
+        Assert.False(new FileModes(_local).WantsRemoteModes); // Linux reads its own modes
+        Assert.Single((await agent.ListAsync(_remote, default, withModes: true)).Modes);
+    }
+
+    [Fact]
+    public async Task Without_stat_in_the_image_the_listing_still_works_and_modes_are_unknown()
+    {
+        File.WriteAllText(Path.Combine(_remote, "a.txt"), "a\n");
+        await using var agent = Start("gnu-without-stat");
+        var tree = await agent.ListAsync(_remote, default, withModes: true);
+        Assert.Empty(tree.Modes);
+        Assert.Equal(["a.txt"], tree.FileHashes.Keys);
+        Assert.Equal(0, await agent.PingAsync(default));
+    }
+
+    [Theory]
+    [MemberData(nameof(Toolsets))]
+    public async Task From_a_tree_without_modes_edits_keep_the_containers_mode_and_new_files_take_gits(string toolset)
+    {
+        // A Windows working tree, simulated: every local file is 0644 here and must not decide.
+        Git(_local, "init", "-q");
+        Local("tool.sh", "#!/bin/sh\necho v2\n");
+        Local("new.sh", "#!/bin/sh\necho new\n");
+        Local("notes.txt", "untracked\n");
+        Git(_local, "add", "tool.sh", "new.sh");
+        Git(_local, "update-index", "--chmod=+x", "new.sh");
+        foreach (var f in Directory.GetFiles(_local)) File.SetUnixFileMode(f, (UnixFileMode)0b110_100_100);
+        var target = Path.Combine(_remote, "app");
+        Directory.CreateDirectory(target);
+        File.WriteAllText(Path.Combine(target, "tool.sh"), "#!/bin/sh\necho v1\n");
+        File.SetUnixFileMode(Path.Combine(target, "tool.sh"), (UnixFileMode)0b111_101_101); // the image's 0755
+
+        await using var agent = Start(toolset);
+        var modes = new FileModes(_local, localModes: false);
+        Assert.True(modes.WantsRemoteModes);
+        modes.SetRemote((await agent.ListAsync(target, default, modes.WantsRemoteModes)).Modes);
+        using (var batch = TarBatch.Build(_local, Entries(_local).Where(e => e.Kind == EntryKind.File).ToList(), compress: true, modes))
+            Assert.Equal(0, await agent.SendTarAsync(target, batch, default));
+
+        Assert.Equal("#!/bin/sh\necho v2\n", File.ReadAllText(Path.Combine(target, "tool.sh")));
+        Assert.Equal("755", Octal(File.GetUnixFileMode(Path.Combine(target, "tool.sh")))); // git says 100644: the container's wins
+        Assert.Equal("755", Octal(File.GetUnixFileMode(Path.Combine(target, "new.sh"))));  // git's 100755
+        Assert.Equal("644", Octal(File.GetUnixFileMode(Path.Combine(target, "notes.txt")))); // untracked
+    }
+
+    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8);
+
+    private static void Git(string dir, params string[] args)
+    {
+        var result = GitCli.Run(dir, args);
+        Assert.True(result is (0, _), $"git {string.Join(' ', args)} failed");
+    }
+
+    [Theory]
+    [MemberData(nameof(Toolsets))]
+    public async Task Absolute_links_inside_the_tree_arrive_as_relative_links_the_container_can_follow(string toolset)
+    {
+        // What a junction looks like to the scan: a folder link with an absolute target.
+        Local("shared/lib/util.js", "util\n");
+        Directory.CreateDirectory(Path.Combine(_local, "web"));
+        Directory.CreateSymbolicLink(Path.Combine(_local, "web", "lib"), Path.Combine(_local, "shared", "lib"));
+        File.CreateSymbolicLink(Path.Combine(_local, "latest.js"), Path.Combine(_local, "shared", "lib", "util.js"));
+        var warnings = new List<string>();
+        var entries = LocalTree.Scan(_local, new SyncFilter(_local, [], false, _local), warnings.Add);
+        Assert.Empty(warnings);
+        Assert.Equal("../shared/lib", entries["web/lib"].LinkTarget);
+        Assert.Equal("shared/lib/util.js", entries["latest.js"].LinkTarget);
+
+        await using var agent = Start(toolset);
+        var target = Path.Combine(_remote, "app");
+        using (var batch = TarBatch.Build(_local, entries.Values.ToList(), compress: true))
+            Assert.Equal(0, await agent.SendTarAsync(target, batch, default));
+        Assert.Equal("util\n", File.ReadAllText(Path.Combine(target, "web/lib/util.js")));
+        Assert.Equal("util\n", File.ReadAllText(Path.Combine(target, "latest.js")));
     }
 
     [Fact]
