@@ -63,7 +63,7 @@ public sealed class InterceptRunner : IAsyncDisposable
             runner.InterceptId = remote.Id;
             // From here on, the PowerShell process going away (exit, window closed, SIGTERM) must not
             // leave an intercept routing traffic to nothing: clean up synchronously, bounded.
-            runner._shutdown = ShutdownHooks.Add(() => runner.CleanUpAsync().Wait(TimeSpan.FromSeconds(15)));
+            runner._shutdown = ShutdownHooks.Add(() => runner.CleanUpAsync().Wait(ShutdownHooks.Budget));
             var environment = BuildEnvironment(remote.Environment, config.Env);
             if (envFile is not null) WriteEnvFile(envFile, remote.Environment, config.Env);
             log.Write(new DevLogRecord(DateTimeOffset.Now, service.Name, null, null, "stdout",

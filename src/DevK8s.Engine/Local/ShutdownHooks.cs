@@ -32,11 +32,15 @@ public static class ShutdownHooks
     {
         if (Interlocked.Exchange(ref _installed, 1) == 1) return;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => RunAll();
-        if (OperatingSystem.IsWindows()) return;
         // The default action (terminate) still follows once the handler returns.
-        Signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => RunAll()));
-        Signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => RunAll()));
+        // On Windows .NET maps SIGHUP to the console window being closed (CTRL_CLOSE_EVENT) and SIGTERM
+        // to logoff and shutdown, where Windows allows about 5 s: see Budget.
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP })
+            Signals.Add(PosixSignalRegistration.Create(signal, _ => RunAll()));
     }
+
+    /// <summary>How long a hook may take: Windows kills a closing console's process after ~5 s.</summary>
+    public static TimeSpan Budget => OperatingSystem.IsWindows() ? TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(15);
 
     private static void RunAll()
     {
