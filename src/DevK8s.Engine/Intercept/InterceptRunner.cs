@@ -14,7 +14,13 @@ public sealed class InterceptRunner : IAsyncDisposable
 {
     // Variables that describe this machine, not the service: the remote values would break the local command.
     private static readonly HashSet<string> HostOnly = new(StringComparer.OrdinalIgnoreCase)
-        { "PATH", "HOME", "USER", "SHELL", "TMPDIR", "TEMP", "TMP", "PWD", "HOSTNAME", "TERM", "LANG" };
+        {
+            "PATH", "HOME", "USER", "SHELL", "TMPDIR", "TEMP", "TMP", "PWD", "HOSTNAME", "TERM", "LANG",
+            // Toolchain and trust locations: the container's paths do not exist on this machine.
+            "JAVA_HOME", "CARGO_HOME", "RUSTUP_HOME", "GOPATH", "GOROOT", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV",
+            "NODE_PATH", "DOTNET_ROOT", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "LD_LIBRARY_PATH",
+            "USERPROFILE", "APPDATA", "LOCALAPPDATA", "SYSTEMROOT", "COMSPEC", "PATHEXT", "WINDIR",
+        };
 
     private readonly TelepresenceCli _cli;
     private readonly string _service;
