@@ -145,7 +145,7 @@ public static class ConfigLoader
         if (!Builders.Contains(builder))
             r.Error(ConfigReader.Get(map, "builder")!, $"{path}.builder", $"'{builder}' is not one of {string.Join(", ", Builders)}");
         var buildArgs = r.StringMap(ConfigReader.Get(map, "buildArgs"), $"{path}.buildArgs");
-        var prebuild = r.Command(ConfigReader.Get(map, "prebuild"), $"{path}.prebuild");
+        var prebuild = r.Command(ConfigReader.Get(map, "prebuild"), $"{path}.prebuild", local: true);
         return repository is null || context is null ? null : new ImageConfig(repository, context, dockerfile, builder, buildArgs, prebuild);
     }
 
@@ -200,7 +200,7 @@ public static class ConfigLoader
     {
         var map = r.Mapping(node, path, BinaryKeys);
         if (map is null) return null;
-        var build = r.Command(ConfigReader.Get(map, "build"), $"{path}.build", required: true, parent: node);
+        var build = r.Command(ConfigReader.Get(map, "build"), $"{path}.build", required: true, parent: node, local: true);
         var workdir = r.ProjectPath(ConfigReader.Get(map, "workingDirectory"), $"{path}.workingDirectory", mustExist: true, defaultValue: ".");
         var artifact = r.ProjectPath(ConfigReader.Get(map, "artifact"), $"{path}.artifact", mustExist: false, required: true, parent: node);
         var target = r.ContainerPath(ConfigReader.Get(map, "target"), $"{path}.target", required: true, parent: node);
@@ -217,7 +217,7 @@ public static class ConfigLoader
             for (var i = 0; i < portSeq.Items.Count && i < ports.Count; i++)
                 if (!IsPortSpec(ports[i]))
                     r.Error(portSeq.Items[i], $"{path}.ports[{i}]", $"'{ports[i]}' must be LOCAL or LOCAL:SERVICE_PORT, e.g. 8080 or 8080:http");
-        var command = r.Command(ConfigReader.Get(map, "command"), $"{path}.command", required: true, parent: node);
+        var command = r.Command(ConfigReader.Get(map, "command"), $"{path}.command", required: true, parent: node, local: true);
         var workdir = r.ProjectPath(ConfigReader.Get(map, "workingDirectory"), $"{path}.workingDirectory", mustExist: true, defaultValue: ".");
         var env = r.StringMap(ConfigReader.Get(map, "env"), $"{path}.env");
         var telepresence = r.String(ConfigReader.Get(map, "telepresence"), $"{path}.telepresence");

@@ -152,11 +152,35 @@ internal sealed partial class ConfigReader(string file, string projectDirectory)
     }
 
     /// <summary>A string is a shell line; a list is an argument vector.</summary>
-    public CommandSpec? Command(YNode? node, string path, bool required = false, YNode? parent = null)
+    private static readonly string[] OsKeys = ["windows", "linux", "macos", "default"];
+
+    /// <summary>
+    /// A command: a shell line or an argument list. Commands run on the developer's machine
+    /// (<paramref name="local"/>) may also be a mapping by OS (windows, linux, macos, default), since
+    /// one shell line rarely works in both cmd.exe and sh; the current OS's entry (or default) is taken,
+    /// every entry is checked.
+    /// </summary>
+    public CommandSpec? Command(YNode? node, string path, bool required = false, YNode? parent = null, bool local = false)
     {
         if (node is null || node is YScalar { IsNull: true })
         {
             if (required) Error(node ?? parent!, path, "is required (a shell line, or a list of arguments)");
+            return null;
+        }
+        if (node is YMapping && local)
+        {
+            var byOs = Mapping(node, path, OsKeys);
+            if (byOs is null) return null;
+            var variants = OsKeys.ToDictionary(k => k, k => Get(byOs, k) is { } v ? Command(v, Join(path, k)) : null);
+            var current = OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "macos" : "linux";
+            var chosen = variants[current] ?? variants["default"];
+            if (chosen is null && Errors.Count == 0)
+                Error(node, path, $"has no entry for {current} and no default; add '{current}:' or 'default:'");
+            return chosen;
+        }
+        if (node is YMapping)
+        {
+            Error(node, path, "runs in the container: give one shell line or argument list (a mapping by OS is only for local commands)");
             return null;
         }
         if (node is YScalar s)
