@@ -63,8 +63,13 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
             change.Original.Argv = [.. originalContainer.Command, .. originalContainer.Args ?? []];
         if (plan.RequiredTools.Count > 0 && plan.Image is null)
             await CheckToolsAsync(workload, plan.RequiredTools, ct).ConfigureAwait(false);
-        if (plan.NeedsArgv && change.Original.Argv is null)
-            change.Original.Argv = [.. await ResolveArgvAsync(workload, ct).ConfigureAwait(false)];
+        // Resolved once, when dev mode is entered and a prod pod still runs the app: later (a switch,
+        // another plan's image) the running pod may execute a supervisor or another entrypoint.
+        if (change.Original.Argv is null && (plan.NeedsArgv || change.Previous is null))
+        {
+            try { change.Original.Argv = [.. await ResolveArgvAsync(workload, ct).ConfigureAwait(false)]; }
+            catch (Exception e) when (!plan.NeedsArgv && e is not OperationCanceledException) { /* not needed by this plan */ }
+        }
         return change;
     }
 
@@ -245,8 +250,8 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
         var live = FindContainer(workload.Template.Spec);
         if (RestartSupervisor.Unwrap(live.Command) is { } wrapped) return wrapped;
         var original = FindContainer(OriginalOf(workload).Template.Spec);
-        if (!(live.Command ?? []).SequenceEqual(original.Command ?? []))
-            throw new DevModeException($"{service.Workload} runs a replaced command in dev mode, so the image's entrypoint cannot be read from its pod.",
+        if (!(live.Command ?? []).SequenceEqual(original.Command ?? []) || live.Image != original.Image)
+            throw new DevModeException($"{service.Workload} runs another command or image in dev mode, so the original entrypoint cannot be read from its pod.",
                 $"Stop-DevService {service.Name}, then start it with this strategy; or set the command in devk8s.yaml.");
         var pod = await AnyRunningPodAsync(workload, ct).ConfigureAwait(false)
             ?? throw new DevModeException($"{service.Workload} sets no command, so DevK8s reads the image's entrypoint from a running pod, but none is running.",
