@@ -70,6 +70,14 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
                     periodSeconds: 5
         """;
 
+    /// <summary>The app's argv inside a command wrapped by the restart supervisor.</summary>
+    public static IReadOnlyList<string> SupervisedArgv(IList<string> command)
+    {
+        Assert.Equal(new[] { "/bin/sh", "-c" }, command.Take(2));
+        Assert.Equal("devk8s-supervisor", command[3]);
+        return command.Skip(4).ToList();
+    }
+
     private static PowerShellHost Deployed(TempProject project, string app, IKubernetes client, string ns)
     {
         var host = new PowerShellHost(project.Directory);
@@ -228,8 +236,7 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
         try
         {
             var command = client.AppsV1.ReadNamespacedDeployment("web6", ns.Name).Spec.Template.Spec.Containers[0].Command;
-            Assert.Equal(new[] { "/bin/sh", "-c" }, command.Take(2));
-            Assert.Equal(new[] { "sh", "-c", ServeApp }, command.Skip(4));
+            Assert.Equal(new[] { "sh", "-c", ServeApp }, SupervisedArgv(command));
             var pid1 = (await ExecAsync(client, ns.Name, pod, "web", "cat", "/tmp/.devk8s/pid")).Trim();
             project.Write("site/app.conf", "x=1\n");
             var pid2 = await EventuallyAsync(async () => (await ExecAsync(client, ns.Name, pod, "web", "cat", "/tmp/.devk8s/pid")).Trim(), p => p != pid1 && p.Length > 0);
@@ -357,7 +364,7 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
         var client = TestCluster.Require();
         using var project = Project("web10");
         using var host = Deployed(project, "web10", client, ns.Name);
-        var records = host.Invoke("Start-DevService web10 | Watch-DevLog -Timeout 00:00:04").OfType("DevLogRecord");
+        var records = host.Invoke("Start-DevService web10 | Watch-DevLog -Timeout 4").OfType("DevLogRecord");
         Assert.Contains(records, r => r.Str("Source") == "Sync" && r.Str("Message")!.StartsWith("initial: 2 sent"));
         host.Invoke("Stop-DevService web10").AssertNoErrors();
     }

@@ -111,7 +111,7 @@ public class InterceptTests(NamespaceFixture ns) : IClassFixture<NamespaceFixtur
         var service = Assert.Single(host.Invoke("Get-DevService api").OfType("DevService"));
         Assert.Equal(("Dev", "Intercept"), (service.Str("Mode"), service.Str("Strategy")));
 
-        var logs = host.Invoke("Watch-DevLog api -Tail 0 -Timeout 00:00:02").OfType("DevLogRecord");
+        var logs = host.Invoke("Watch-DevLog api -Tail 0 -Timeout 2").OfType("DevLogRecord");
         Assert.Contains(logs, r => r.Str("Source") == "Local" && r.Str("Message") == "started");
         Assert.DoesNotContain(logs, r => r.Str("Message")!.Contains(Secret));
         Assert.DoesNotContain(result.Output, o => o.ToString()!.Contains(Secret));

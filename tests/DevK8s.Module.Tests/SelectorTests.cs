@@ -56,7 +56,7 @@ public class SelectorTests(NamespaceFixture ns) : IClassFixture<NamespaceFixture
         ClusterProjectTests.WaitReady(client, "a-other", 1, ns.Name);
         ClusterProjectTests.WaitReady(client, "zapi", 1, ns.Name);
 
-        var logs = host.Invoke("Watch-DevLog zapi -Since 00:10:00 -Timeout 3").OfType("DevLogRecord");
+        var logs = host.Invoke("Watch-DevLog zapi -Tail 20 -Timeout 3").OfType("DevLogRecord");
         Assert.Contains(logs, r => r.Str("Message") == "from-api");
         Assert.DoesNotContain(logs, r => r.Str("Message") == "from-other");
 

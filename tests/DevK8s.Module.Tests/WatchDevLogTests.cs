@@ -29,7 +29,7 @@ public class WatchDevLogTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
             var patch = new V1Patch(new { spec = new { replicas = 2 } }, V1Patch.PatchType.MergePatch);
             await client.AppsV1.PatchNamespacedDeploymentAsync(patch, "ticker", ns.Name);
         });
-        var result = host.Invoke("Watch-DevLog -Tail 0 -Timeout 00:01:52");
+        var result = host.Invoke("Watch-DevLog -Tail 0 -Timeout 112");
         await scale;
         result.AssertNoErrors();
         var records = result.OfType("DevLogRecord");
@@ -41,5 +41,25 @@ public class WatchDevLogTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
         // One line per container start: more than one means restarts were followed.
         var runs = records.Where(r => r.Str("Service") == "crasher" && r.Str("Message")!.StartsWith("run ")).Select(r => r.Str("Message")).Distinct().ToList();
         Assert.True(runs.Count >= 2, $"crasher runs seen: {runs.Count}");
+    }
+
+    /// <summary>-Timeout is seconds, as in Wait-Job; a TimeSpan parameter would read 2 as two ticks and end at once.</summary>
+    [SkippableTheory]
+    [InlineData("2", 2.0)]
+    [InlineData("1.5", 1.5)]
+    [InlineData("'00:00:02'", 2.0)]
+    [InlineData("(New-TimeSpan -Seconds 2)", 2.0)]
+    public void Timeout_is_in_seconds(string timeout, double seconds)
+    {
+        TestCluster.Require();
+        // A service whose workload is not deployed: nothing to follow, so the watch lasts exactly the timeout.
+        using var project = new TempProject($"namespace: {ns.Name}\nmanifests: [k8s]\nservices:\n  absent:\n");
+        using var host = new PowerShellHost(project.Directory);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = host.Invoke($"Watch-DevLog absent -Timeout {timeout}");
+        clock.Stop();
+        result.AssertNoErrors();
+        Assert.Contains(result.Warnings, w => w.Contains("does not exist"));
+        Assert.InRange(clock.Elapsed.TotalSeconds, seconds - 0.1, seconds + 3);
     }
 }
