@@ -75,7 +75,8 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
     {
         Assert.Equal(new[] { "/bin/sh", "-c" }, command.Take(2));
         Assert.Equal("devk8s-supervisor", command[3]);
-        return command.Skip(4).ToList();
+        Assert.Equal("5", command[4]); // the default TERM-to-KILL grace in seconds
+        return command.Skip(5).ToList();
     }
 
     private static PowerShellHost Deployed(TempProject project, string app, IKubernetes client, string ns)

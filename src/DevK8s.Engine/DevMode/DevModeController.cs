@@ -187,7 +187,7 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
     private async Task<IReadOnlyList<string>> OriginalArgvAsync(Workload workload, V1Container container, CancellationToken ct)
     {
         if (RestartSupervisor.IsWrapped(container.Command))
-            return container.Command.Skip(4).ToList();
+            return RestartSupervisor.Unwrap(container.Command)!;
         if (container.Command is { Count: > 0 })
             return [.. container.Command, .. container.Args ?? []];
         var pod = await AnyRunningPodAsync(workload, ct).ConfigureAwait(false)

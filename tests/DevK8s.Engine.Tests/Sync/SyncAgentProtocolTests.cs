@@ -35,6 +35,7 @@ public class SyncAgentProtocolTests : IDisposable
             info = new ProcessStartInfo(Path.Combine(bin, "sh")) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
             info.Environment["PATH"] = bin;
         }
+        info.Environment["DEVK8S_STATE"] = Path.Combine(_remote, ".devk8s-state"); // not the machine's /tmp/.devk8s
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(SyncAgent.ShellScript);
         var process = Process.Start(info)!;
