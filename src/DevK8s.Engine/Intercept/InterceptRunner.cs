@@ -72,6 +72,8 @@ public sealed class InterceptRunner : IAsyncDisposable
             runner.Process = LocalProcess.Start(config.Command, config.WorkingDirectory, environment, service.Name, log);
             // A command that dies at once (not found, bad config) is an error, with what it printed.
             var early = await Task.WhenAny(runner.Process.Exited, Task.Delay(TimeSpan.FromSeconds(2), ct)).ConfigureAwait(false);
+            // Ctrl+C during that wait ends the delay, not the command: it must not look like a good start.
+            ct.ThrowIfCancellationRequested();
             if (early == runner.Process.Exited)
             {
                 var code = await runner.Process.Exited.ConfigureAwait(false);
@@ -85,8 +87,7 @@ public sealed class InterceptRunner : IAsyncDisposable
         }
         catch
         {
-            runner._shutdown?.Dispose();
-            await runner.CleanUpAsync().ConfigureAwait(false);
+            await runner.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
