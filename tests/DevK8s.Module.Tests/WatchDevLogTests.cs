@@ -48,12 +48,13 @@ public class WatchDevLogTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
     [InlineData("2", 2.0)]
     [InlineData("1.5", 1.5)]
     [InlineData("'00:00:02'", 2.0)]
-    [InlineData("(New-TimeSpan -Seconds 2)", 2.0)]
+    [InlineData("([TimeSpan]::FromSeconds(2))", 2.0)]
     public void Timeout_is_in_seconds(string timeout, double seconds)
     {
         TestCluster.Require();
         // A service whose workload is not deployed: nothing to follow, so the watch lasts exactly the timeout.
         using var project = new TempProject($"namespace: {ns.Name}\nmanifests: [k8s]\nservices:\n  absent:\n");
+        project.Write("k8s/absent.yaml", ClusterProjectTests.Deployment("absent")); // never deployed
         using var host = new PowerShellHost(project.Directory);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = host.Invoke($"Watch-DevLog absent -Timeout {timeout}");

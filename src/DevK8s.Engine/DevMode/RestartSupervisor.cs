@@ -13,6 +13,8 @@ namespace DevK8s.Engine.DevMode;
 /// The only group-kill form dash and busybox ash both accept is <c>kill -SIG -PGID</c>: dash rejects
 /// <c>kill -TERM -- -PGID</c> ("Illegal number: -") and <c>kill -s TERM -PGID</c> ("Illegal option -1").
 /// The grace is the first argument after $0 so the script text stays one constant (IsWrapped compares it).
+/// No dollar-dollar anywhere: Kubernetes expands a container command, turning "$$" into "$" (the
+/// supervisor's own PID comes from a child sh's $PPID instead).
 /// $DEVK8S_STATE moves the state folder (tests run the supervisor and the agent side by side locally).
 /// </remarks>
 public static class RestartSupervisor
@@ -25,14 +27,16 @@ public static class RestartSupervisor
     public const int DefaultGraceSeconds = 5;
 
     public const string Script = """
-        d=${DEVK8S_STATE:-/tmp/.devk8s}; mkdir -p "$d"; echo $$ > "$d/supervisor"
+        d=${DEVK8S_STATE:-/tmp/.devk8s}; mkdir -p "$d"; /bin/sh -c 'echo "$PPID"' > "$d/supervisor"
         grace=$1; shift
         pid=; restart=
         # TERM to the group (or the process when it has none), KILL to whatever is left after the grace.
         stop() {
           [ -n "$pid" ] || return 0
           kill -TERM -"$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-          ( sleep "$grace"; kill -KILL -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null ) </dev/null >/dev/null 2>&1 &
+          # The timer takes its sleep along when it is stopped early, so no stray sleep outlives a restart.
+          ( trap 'kill "$s" 2>/dev/null; exit 0' TERM; sleep "$grace" & s=$!; wait "$s"
+            kill -KILL -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null ) </dev/null >/dev/null 2>&1 &
           timer=$!
           wait "$pid"
           # The command is gone; its grandchildren get what is left of the grace.

@@ -191,6 +191,14 @@ public sealed class RestartSupervisorTests : IDisposable
         Assert.Equal("sent", output);
     }
 
+    /// <summary>Kubernetes expands $(VAR) and $$ in a container command: the script must survive that unchanged.</summary>
+    [Fact]
+    public void The_script_has_nothing_Kubernetes_would_expand()
+    {
+        Assert.DoesNotContain("$$", RestartSupervisor.Script);
+        Assert.DoesNotMatch(@"\$\([A-Za-z_][A-Za-z0-9_]*\)", RestartSupervisor.Script);
+    }
+
     [Fact]
     public void Unwrap_gives_back_the_original_argv_and_IsWrapped_recognises_both_overloads()
     {
