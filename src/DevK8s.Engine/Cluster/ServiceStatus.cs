@@ -11,6 +11,7 @@ public sealed record ServiceStatus(
     ServiceConfig Service, string Namespace, ServiceMode Mode, string? Container, string? Image,
     int ReadyReplicas, int DesiredReplicas, DevSessionRecord? Session);
 
+// The permissions the API calls in this file need are rows of Doctor/ClusterPermissions.cs, which the doctor checks.
 public static class ServiceStatusReader
 {
     /// <summary>One list call per workload kind, not one call per service.</summary>

@@ -7,6 +7,7 @@ using k8s.Models;
 
 namespace DevK8s.Engine.Logs;
 
+// The permissions the API calls in this file need are rows of Doctor/ClusterPermissions.cs, which the doctor checks.
 /// <summary>
 /// Follows the logs of every container of every pod matching a selector: pods that appear later,
 /// and containers that restart (each new instance is followed from where the last one ended).
