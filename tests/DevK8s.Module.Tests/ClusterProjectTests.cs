@@ -98,7 +98,8 @@ public class ClusterProjectTests(NamespaceFixture ns) : IClassFixture<NamespaceF
     }
 
     [SkippableFact]
-    public void Get_DevService_joins_config_with_the_cluster_in_one_call_per_kind()
+    // The call count (one list per workload kind) is counted in Engine.Tests' ServiceStatusReaderTests.
+    public void Get_DevService_joins_config_with_the_cluster()
     {
         var client = TestCluster.Require();
         using var project = Project();
