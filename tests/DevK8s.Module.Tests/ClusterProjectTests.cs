@@ -51,6 +51,16 @@ public class ClusterProjectTests(NamespaceFixture ns) : IClassFixture<NamespaceF
         var client = TestCluster.Require();
         using var project = Project();
         using var host = new PowerShellHost(project.Directory);
+        // Other tests of this class deploy the same project into the shared namespace: start without it.
+        foreach (var delete in new Action[]
+        {
+            () => client.CoreV1.DeleteNamespacedConfigMap("settings", ns.Name),
+            () => client.CoreV1.DeleteNamespacedService("api", ns.Name),
+            () => client.AppsV1.DeleteNamespacedDeployment("api", ns.Name),
+        })
+            try { delete(); }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound) { }
+            catch (System.Text.Json.JsonException) { } // deleted: a Service delete answers with a Status the client cannot read as a V1Service
 
         var first = host.Invoke("Deploy-DevProject");
         first.AssertNoErrors();

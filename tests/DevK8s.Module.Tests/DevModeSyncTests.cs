@@ -244,7 +244,10 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
             Assert.NotEqual(pid1, pid2);
             project.Write("site/notes.txt", "n\n");
             await EventuallyAsync(async () => (await ExecAsync(client, ns.Name, pod, "web", "sh", "-c", "cat /tmp/hook.log 2>/dev/null; true")).Trim(), v => v == "ran");
-            Assert.Equal(pod, host.Invoke("Get-DevSession web6").OfType("DevSession").Single().Str("Pod")); // the container never restarted
+            // The process restarted inside the container: the same pod, and the container itself never restarted.
+            Assert.Equal(pod, host.Invoke("Get-DevSession web6").OfType("DevSession").Single().Str("Pod"));
+            var status = (await client.CoreV1.ReadNamespacedPodAsync(pod, ns.Name)).Status.ContainerStatuses.Single(c => c.Name == "web");
+            Assert.Equal(0, status.RestartCount);
         }
         finally { host.Invoke("Stop-DevService web6"); }
     }
@@ -363,10 +366,13 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
     public void Watch_DevLog_merges_pod_logs_and_sync_events()
     {
         var client = TestCluster.Require();
-        using var project = Project("web10");
+        // The container says one line when it starts, so the dev pod has a log to merge.
+        using var project = Project("web10", command: $"[sh, -c, \"echo serving $HOSTNAME; {ServeApp}\"]");
         using var host = Deployed(project, "web10", client, ns.Name);
         var records = host.Invoke("Start-DevService web10 | Watch-DevLog -Timeout 4").OfType("DevLogRecord");
+        var pod = host.Invoke("Get-DevSession web10").OfType("DevSession").Single().Str("Pod");
         Assert.Contains(records, r => r.Str("Source") == "Sync" && r.Str("Message")!.StartsWith("initial: 2 sent"));
+        Assert.Contains(records, r => r.Str("Source") == "Cluster" && r.Str("Pod") == pod && r.Str("Message") == $"serving {pod}");
         host.Invoke("Stop-DevService web10").AssertNoErrors();
     }
 }
