@@ -252,6 +252,33 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
         finally { host.Invoke("Stop-DevService web6"); }
     }
 
+    /// <summary>The supervisor in a real pod: a restart ends the process's whole group, so a server it started in the background frees its port for the next run.</summary>
+    [SkippableFact]
+    public async Task A_restart_ends_what_the_process_started_in_the_background_so_its_port_is_free()
+    {
+        var client = TestCluster.Require();
+        using var project = Project("web12", syncExtra: "      onChange:\n        - match: \"*.conf\"\n          action: restart\n",
+            command: $"[sh, -c, \"httpd -f -p 9090 -h /tmp & {ServeApp}\"]");
+        using var host = Deployed(project, "web12", client, ns.Name);
+        var pod = host.Invoke("Start-DevService web12").OfType("DevSession").Single().Str("Pod")!;
+        try
+        {
+            async Task<string> Pid() => (await ExecAsync(client, ns.Name, pod, "web", "cat", "/tmp/.devk8s/pid")).Trim();
+            // The process group of every background server on 9090, comma-separated (the supervisor's own
+            // args contain that command line too, so only lines whose command is httpd count).
+            async Task<string> Servers() => string.Join(',', (await ExecAsync(client, ns.Name, pod, "web", "ps", "-o", "pgid,args")).Split('\n')
+                .Select(l => l.Trim().Split(' ', 2)).Where(f => f.Length == 2 && f[1].StartsWith("httpd -f -p 9090")).Select(f => f[0]));
+            var pid1 = await Pid();
+            Assert.Equal(pid1, await EventuallyAsync(Servers, s => s == pid1));
+
+            project.Write("site/app.conf", "x=1\n");
+            var pid2 = await EventuallyAsync(Pid, p => p != pid1 && p.Length > 0);
+            // One server, in the new run's group: the old one is gone and the new one could bind 9090.
+            Assert.Equal(pid2, await EventuallyAsync(Servers, s => s == pid2, seconds: 15));
+        }
+        finally { host.Invoke("Stop-DevService web12"); }
+    }
+
     [SkippableFact]
     public void Someone_elses_session_is_refused_with_who_and_since_and_Force_takes_it_over()
     {
