@@ -259,13 +259,18 @@ public class InterceptTests(NamespaceFixture ns) : IClassFixture<NamespaceFixtur
             WorkingDirectory = project.Directory, RedirectStandardOutput = true, RedirectStandardError = true,
             Environment = { ["KUBECONFIG"] = TestCluster.KubeconfigPath },
         })!;
+        // Read both streams all along: a full pipe would block the shell, and they explain a failure.
+        var stdout = pwsh.StandardOutput.ReadToEndAsync();
+        var stderr = pwsh.StandardError.ReadToEndAsync();
         WaitFor(() => File.Exists(project.PathOf("local/grandchild.pid")) && File.ReadAllText(project.PathOf("local/grandchild.pid")).Trim().Length > 0, 60);
         var grandchild = int.Parse(File.ReadAllText(project.PathOf("local/grandchild.pid")).Trim());
         // SIGTERM, as when the terminal closes: exactly the process this test started.
         Process.Start("kill", ["-TERM", pwsh.Id.ToString()])!.WaitForExit();
         await pwsh.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        WaitFor(() => !Alive(grandchild));
-        Assert.Contains("leave api --output json", fake.Calls);
+        var said = $"exit {pwsh.ExitCode}; stdout: {await stdout}; stderr: {await stderr}; calls: {string.Join(" / ", fake.Calls)}";
+        try { WaitFor(() => !Alive(grandchild)); }
+        catch (TimeoutException) { Assert.Fail("the grandchild survived; " + said); }
+        Assert.True(fake.Calls.Contains("leave api --output json"), "no leave; " + said);
     }
 
     /// <summary>
