@@ -20,7 +20,8 @@ public sealed class InterceptRunner : IAsyncDisposable
     private readonly string _service;
     private readonly ILogSink _log;
     private bool _connectedByUs;
-    private int _cleanedUp;
+    private readonly object _cleanupGate = new();
+    private Task? _cleanup;
     private IDisposable? _shutdown;
 
     public string InterceptName { get; private set; } = "";
@@ -129,10 +130,19 @@ public sealed class InterceptRunner : IAsyncDisposable
         return code;
     }
 
-    /// <summary>Kills the local tree, leaves the intercept, quits if we connected. Safe to call twice.</summary>
-    public async Task CleanUpAsync()
+    /// <summary>
+    /// Kills the local tree, leaves the intercept, quits if we connected. Every caller gets the same
+    /// clean-up and waits for it: the exit hook (SIGTERM during start, say) must not return while a
+    /// clean-up another path began is still leaving the intercept, or the process ends first.
+    /// </summary>
+    public Task CleanUpAsync()
     {
-        if (Interlocked.Exchange(ref _cleanedUp, 1) == 1) return;
+        lock (_cleanupGate) return _cleanup ??= CleanUpOnceAsync();
+    }
+
+    private async Task CleanUpOnceAsync()
+    {
+        await Task.Yield(); // off the caller's lock
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         if (Process is not null) await Process.StopAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
         try { if (InterceptId.Length > 0) await _cli.LeaveAsync(InterceptName, timeout.Token).ConfigureAwait(false); }
@@ -146,8 +156,9 @@ public sealed class InterceptRunner : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _shutdown?.Dispose();
+        // The exit hook stays registered until the clean-up is done, so an exit meanwhile waits for it.
         await CleanUpAsync().ConfigureAwait(false);
+        _shutdown?.Dispose();
         if (Process is not null) await Process.DisposeAsync().ConfigureAwait(false);
     }
 }

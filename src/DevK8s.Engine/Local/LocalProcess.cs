@@ -13,7 +13,6 @@ public sealed class LocalProcess : IAsyncDisposable
     private readonly ProcessTree _tree;
     private readonly Task _pumps;
     private readonly LastLines _lines;
-    private readonly IDisposable _shutdown;
 
     public int Pid => _tree.Pid;
     /// <summary>The exit code once the process has ended and its output was read.</summary>
@@ -27,7 +26,6 @@ public sealed class LocalProcess : IAsyncDisposable
         _pumps = pumps;
         _lines = lines;
         Exited = WaitAsync();
-        _shutdown = ShutdownHooks.Add(tree.KillNow);
     }
 
     /// <summary>Starts a configured command (a shell line or an argv) with exactly the given environment.</summary>
@@ -55,7 +53,6 @@ public sealed class LocalProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _shutdown.Dispose();
         if (_tree.Alive) await StopAsync(ProcessRunner.DefaultGrace).ConfigureAwait(false);
         _tree.Dispose();
     }

@@ -32,8 +32,6 @@ public static class ProcessRunner
     public static async Task<ProcessResult> RunAsync(ProcessSpec spec, TimeSpan timeout, CancellationToken ct, ILogSink? log = null, string service = "")
     {
         using var tree = Start(spec);
-        // PowerShell closing mid-call (telepresence connect hanging, say) must not leave the tree behind.
-        using var shutdown = ShutdownHooks.Add(tree.KillNow);
         var lines = new LastLines();
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();

@@ -12,6 +12,7 @@ internal sealed partial class ProcessTree : IDisposable
 {
     private readonly Process? _windows;
     private readonly IntPtr _job;
+    private IDisposable? _shutdown;
 
     public int Pid { get; }
     public StreamReader StandardOutput { get; }
@@ -34,11 +35,13 @@ internal sealed partial class ProcessTree : IDisposable
     {
         if (OperatingSystem.IsWindows()) return StartWindows(argv, workingDirectory, environment);
         var spawned = PosixSpawn.Start(argv, workingDirectory, environment);
+        // Registered the moment the PID exists: PowerShell exiting a millisecond later must still take the group along.
+        var shutdown = ShutdownHooks.Add(() => kill(-spawned.Pid, 9));
         // A dedicated thread blocks in waitpid: it reaps the child the moment it ends, so a group check
         // afterwards sees only the descendants (a zombie leader would keep the group "alive").
         var exited = Task.Factory.StartNew(() => PosixSpawn.WaitForExit(spawned.Pid), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        return new ProcessTree(spawned.Pid, spawned.StandardOutput, spawned.StandardError, exited);
+        return new ProcessTree(spawned.Pid, spawned.StandardOutput, spawned.StandardError, exited) { _shutdown = shutdown };
     }
 
     private static ProcessTree StartWindows(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment)
@@ -57,12 +60,13 @@ internal sealed partial class ProcessTree : IDisposable
         var limits = new JobObjectExtendedLimitInformation { BasicLimitInformation = new JobObjectBasicLimitInformation { LimitFlags = 0x2000 } }; // KILL_ON_JOB_CLOSE
         SetInformationJobObject(job, 9, ref limits, (uint)Marshal.SizeOf<JobObjectExtendedLimitInformation>());
         AssignProcessToJobObject(job, process.Handle);
+        var shutdown = ShutdownHooks.Add(() => TerminateJobObject(job, 1));
         async Task<int> WaitAsync()
         {
             await process.WaitForExitAsync().ConfigureAwait(false);
             return process.ExitCode;
         }
-        return new ProcessTree(process.Id, process.StandardOutput.BaseStream, process.StandardError.BaseStream, WaitAsync(), process, job);
+        return new ProcessTree(process.Id, process.StandardOutput.BaseStream, process.StandardError.BaseStream, WaitAsync(), process, job) { _shutdown = shutdown };
     }
 
     /// <summary>True while the process or anything in its group runs.</summary>
@@ -82,15 +86,9 @@ internal sealed partial class ProcessTree : IDisposable
         if (Alive) kill(-Pid, 9);
     }
 
-    /// <summary>Synchronous kill for process exit, when nothing can be awaited.</summary>
-    public void KillNow()
-    {
-        if (OperatingSystem.IsWindows()) TerminateJobObject(_job, 1);
-        else kill(-Pid, 9);
-    }
-
     public void Dispose()
     {
+        _shutdown?.Dispose();
         StandardOutput.Dispose();
         StandardError.Dispose();
         _windows?.Dispose();

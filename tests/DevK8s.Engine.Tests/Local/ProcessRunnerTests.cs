@@ -87,7 +87,7 @@ public sealed class ProcessRunnerTests : IDisposable
         Assert.Contains("did not finish within 1 s", error.Message);
         Assert.Contains("waiting", error.Message);
         Assert.InRange(clock.Elapsed.TotalSeconds, 0.9, 10); // 1 s, then TERM; the upper bound only says it did not hang
-        WaitGone(ReadPid("gc"), 1);
+        WaitGone(ReadPid("gc"));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class ProcessRunnerTests : IDisposable
         var grandchild = ReadPid("gc");
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
-        WaitGone(grandchild, 1);
+        WaitGone(grandchild);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class ProcessRunnerTests : IDisposable
         var clock = Stopwatch.StartNew();
         await process.StopAsync(TimeSpan.FromSeconds(1));
         Assert.InRange(clock.Elapsed.TotalSeconds, 0.9, 10); // the 1 s grace, then KILL
-        WaitGone(grandchild, 1);
+        WaitGone(grandchild);
         Assert.Equal(128 + 9, await process.Exited);
     }
 
