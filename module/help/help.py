@@ -188,7 +188,7 @@ CMDLETS = [
             ("Name", "String[]", "Service names; wildcards allowed; default all. Binds Service from DevSession objects (Start-DevService web | Watch-DevLog).", False),
             ("Tail", "Int32", "Existing lines per container to show first (default 10; -1 for all).", False),
             ("Since", "DateTime", "Only lines written since this time.", False),
-            ("Timeout", "TimeSpan", "Stop after this long instead of at Ctrl+C (for scripts).", False),
+            ("Timeout", "Double", "Stop after this many seconds instead of at Ctrl+C (for scripts), like Wait-Job -Timeout. A TimeSpan or hh:mm:ss also works.", False),
             ("Path", "String", COMMON["Path"], False),
             ("Context", "String", COMMON["Context"], False),
             ("Namespace", "String", COMMON["Namespace"], False),
@@ -197,7 +197,7 @@ CMDLETS = [
         "examples": [
             ("Watch-DevLog api", "Follows api's logs (prod mode or dev mode) until Ctrl+C."),
             ("Start-DevService web | Watch-DevLog -Tail 0", "Starts dev mode and shows only new log lines and sync events."),
-            ("Watch-DevLog -Since (Get-Date).AddMinutes(-5) -Timeout 00:00:30 | Where-Object Message -match error", "Scans the last five minutes and the next thirty seconds for errors."),
+            ("Watch-DevLog -Since (Get-Date).AddMinutes(-5) -Timeout 30 | Where-Object Message -match error", "Scans the last five minutes and the next thirty seconds for errors."),
         ],
     },
 ]

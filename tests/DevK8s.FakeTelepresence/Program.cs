@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 //   intercepts.json       {"name": {"client","port"}} active intercepts
 //   no-traffic-manager    connect fails as when the traffic-manager is not installed
 //   agent-timeout         intercept fails as when the agent injector is blocked
+//   hang-intercept        intercept never answers (its PID goes to hung.pid), as when the CLI waits on a stuck daemon
 //   env.json              the workload's environment handed out by intercept --env-json
 //   calls.log             every invocation, one line each
 var state = Environment.GetEnvironmentVariable("TELEPRESENCE_FAKE_STATE") ?? throw new InvalidOperationException("TELEPRESENCE_FAKE_STATE is not set");
@@ -89,6 +90,11 @@ int Intercept()
         foreach (var port in ports)
             if (info!["ports"]!.AsArray().Any(p => p!.GetValue<string>().Split(':')[0] == port.Split(':')[0]))
                 return Fail("intercept", $"Port 127.0.0.1:{port.Split(':')[0]} is already in use by intercept {other}");
+    if (File.Exists(Path.Combine(state, "hang-intercept")))
+    {
+        File.WriteAllText(Path.Combine(state, "hung.pid"), Environment.ProcessId.ToString());
+        Thread.Sleep(Timeout.Infinite);
+    }
     if (File.Exists(Path.Combine(state, "agent-timeout")))
         return Fail("intercept", $"connector.CreateIntercept: request timed out while waiting for agent {name}.{Connection()!["namespace"]} to arrive");
 

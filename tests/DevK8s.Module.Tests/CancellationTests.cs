@@ -47,12 +47,18 @@ public class CancellationTests(NamespaceFixture ns) : IClassFixture<NamespaceFix
         host.Invoke("Deploy-DevProject").AssertNoErrors();
         ClusterProjectTests.WaitReady(client, "slow", 2, ns.Name, 120);
         var before = TemplateJson(client, ns.Name, "slow");
+        var generation = client.AppsV1.ReadNamespacedDeployment("slow", ns.Name).Metadata.Generation;
 
         var (state, took) = host.InvokeAndStop("Start-DevService slow", TimeSpan.FromSeconds(4));
 
         Assert.Equal(PSInvocationState.Stopped, state);
         Assert.True(took < TimeSpan.FromSeconds(20), $"stopping took {took}");
         Assert.Equal(before, TemplateJson(client, ns.Name, "slow"));
+        // Equal templates alone would also hold if Ctrl+C came before dev mode changed anything: two
+        // spec changes (the dev template applied, then the original restored) prove the restore ran.
+        var after = client.AppsV1.ReadNamespacedDeployment("slow", ns.Name);
+        Assert.Equal(generation + 2, after.Metadata.Generation);
+        Assert.Equal(2, after.Spec.Replicas);
         var annotations = client.AppsV1.ReadNamespacedDeployment("slow", ns.Name).Metadata.Annotations ?? new Dictionary<string, string>();
         Assert.DoesNotContain("devk8s.io/session", annotations.Keys);
         Assert.DoesNotContain("devk8s.io/original", annotations.Keys);

@@ -51,6 +51,16 @@ public class ClusterProjectTests(NamespaceFixture ns) : IClassFixture<NamespaceF
         var client = TestCluster.Require();
         using var project = Project();
         using var host = new PowerShellHost(project.Directory);
+        // Other tests of this class deploy the same project into the shared namespace: start without it.
+        foreach (var delete in new Action[]
+        {
+            () => client.CoreV1.DeleteNamespacedConfigMap("settings", ns.Name),
+            () => client.CoreV1.DeleteNamespacedService("api", ns.Name),
+            () => client.AppsV1.DeleteNamespacedDeployment("api", ns.Name),
+        })
+            try { delete(); }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound) { }
+            catch (System.Text.Json.JsonException) { } // deleted: a Service delete answers with a Status the client cannot read as a V1Service
 
         var first = host.Invoke("Deploy-DevProject");
         first.AssertNoErrors();
@@ -98,7 +108,8 @@ public class ClusterProjectTests(NamespaceFixture ns) : IClassFixture<NamespaceF
     }
 
     [SkippableFact]
-    public void Get_DevService_joins_config_with_the_cluster_in_one_call_per_kind()
+    // The call count (one list per workload kind) is counted in Engine.Tests' ServiceStatusReaderTests.
+    public void Get_DevService_joins_config_with_the_cluster()
     {
         var client = TestCluster.Require();
         using var project = Project();

@@ -70,6 +70,15 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
                     periodSeconds: 5
         """;
 
+    /// <summary>The app's argv inside a command wrapped by the restart supervisor.</summary>
+    public static IReadOnlyList<string> SupervisedArgv(IList<string> command)
+    {
+        Assert.Equal(new[] { "/bin/sh", "-c" }, command.Take(2));
+        Assert.Equal("devk8s-supervisor", command[3]);
+        Assert.Equal("5", command[4]); // the default TERM-to-KILL grace in seconds
+        return command.Skip(5).ToList();
+    }
+
     private static PowerShellHost Deployed(TempProject project, string app, IKubernetes client, string ns)
     {
         var host = new PowerShellHost(project.Directory);
@@ -228,17 +237,46 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
         try
         {
             var command = client.AppsV1.ReadNamespacedDeployment("web6", ns.Name).Spec.Template.Spec.Containers[0].Command;
-            Assert.Equal(new[] { "/bin/sh", "-c" }, command.Take(2));
-            Assert.Equal(new[] { "sh", "-c", ServeApp }, command.Skip(4));
+            Assert.Equal(new[] { "sh", "-c", ServeApp }, SupervisedArgv(command));
             var pid1 = (await ExecAsync(client, ns.Name, pod, "web", "cat", "/tmp/.devk8s/pid")).Trim();
             project.Write("site/app.conf", "x=1\n");
             var pid2 = await EventuallyAsync(async () => (await ExecAsync(client, ns.Name, pod, "web", "cat", "/tmp/.devk8s/pid")).Trim(), p => p != pid1 && p.Length > 0);
             Assert.NotEqual(pid1, pid2);
             project.Write("site/notes.txt", "n\n");
             await EventuallyAsync(async () => (await ExecAsync(client, ns.Name, pod, "web", "sh", "-c", "cat /tmp/hook.log 2>/dev/null; true")).Trim(), v => v == "ran");
-            Assert.Equal(pod, host.Invoke("Get-DevSession web6").OfType("DevSession").Single().Str("Pod")); // the container never restarted
+            // The process restarted inside the container: the same pod, and the container itself never restarted.
+            Assert.Equal(pod, host.Invoke("Get-DevSession web6").OfType("DevSession").Single().Str("Pod"));
+            var status = (await client.CoreV1.ReadNamespacedPodAsync(pod, ns.Name)).Status.ContainerStatuses.Single(c => c.Name == "web");
+            Assert.Equal(0, status.RestartCount);
         }
         finally { host.Invoke("Stop-DevService web6"); }
+    }
+
+    /// <summary>The supervisor in a real pod: a restart ends the process's whole group, so a server it started in the background frees its port for the next run.</summary>
+    [SkippableFact]
+    public async Task A_restart_ends_what_the_process_started_in_the_background_so_its_port_is_free()
+    {
+        var client = TestCluster.Require();
+        using var project = Project("web12", syncExtra: "      onChange:\n        - match: \"*.conf\"\n          action: restart\n",
+            command: $"[sh, -c, \"httpd -f -p 9090 -h /tmp & {ServeApp}\"]");
+        using var host = Deployed(project, "web12", client, ns.Name);
+        var pod = host.Invoke("Start-DevService web12").OfType("DevSession").Single().Str("Pod")!;
+        try
+        {
+            async Task<string> Pid() => (await ExecAsync(client, ns.Name, pod, "web", "cat", "/tmp/.devk8s/pid")).Trim();
+            // The process group of every background server on 9090, comma-separated (the supervisor's own
+            // args contain that command line too, so only lines whose command is httpd count).
+            async Task<string> Servers() => string.Join(',', (await ExecAsync(client, ns.Name, pod, "web", "ps", "-o", "pgid,args")).Split('\n')
+                .Select(l => l.Trim().Split(' ', 2)).Where(f => f.Length == 2 && f[1].StartsWith("httpd -f -p 9090")).Select(f => f[0]));
+            var pid1 = await Pid();
+            Assert.Equal(pid1, await EventuallyAsync(Servers, s => s == pid1));
+
+            project.Write("site/app.conf", "x=1\n");
+            var pid2 = await EventuallyAsync(Pid, p => p != pid1 && p.Length > 0);
+            // One server, in the new run's group: the old one is gone and the new one could bind 9090.
+            Assert.Equal(pid2, await EventuallyAsync(Servers, s => s == pid2, seconds: 15));
+        }
+        finally { host.Invoke("Stop-DevService web12"); }
     }
 
     [SkippableFact]
@@ -361,10 +399,13 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
     public void Watch_DevLog_merges_pod_logs_and_sync_events()
     {
         var client = TestCluster.Require();
-        using var project = Project("web10");
+        // The container says one line when it starts, so the dev pod has a log to merge.
+        using var project = Project("web10", command: $"[sh, -c, \"echo serving $HOSTNAME; {ServeApp}\"]");
         using var host = Deployed(project, "web10", client, ns.Name);
-        var records = host.Invoke("Start-DevService web10 | Watch-DevLog -Timeout 00:00:04").OfType("DevLogRecord");
+        var records = host.Invoke("Start-DevService web10 | Watch-DevLog -Timeout 4").OfType("DevLogRecord");
+        var pod = host.Invoke("Get-DevSession web10").OfType("DevSession").Single().Str("Pod");
         Assert.Contains(records, r => r.Str("Source") == "Sync" && r.Str("Message")!.StartsWith("initial: 2 sent"));
+        Assert.Contains(records, r => r.Str("Source") == "Cluster" && r.Str("Pod") == pod && r.Str("Message") == $"serving {pod}");
         host.Invoke("Stop-DevService web10").AssertNoErrors();
     }
 }

@@ -88,7 +88,7 @@ public class InterceptTests(NamespaceFixture ns) : IClassFixture<NamespaceFixtur
         var service = Assert.Single(host.Invoke("Get-DevService api").OfType("DevService"));
         Assert.Equal(("Dev", "Intercept"), (service.Str("Mode"), service.Str("Strategy")));
 
-        var logs = host.Invoke("Watch-DevLog api -Tail 0 -Timeout 00:00:02").OfType("DevLogRecord");
+        var logs = host.Invoke("Watch-DevLog api -Tail 0 -Timeout 2").OfType("DevLogRecord");
         Assert.Contains(logs, r => r.Str("Source") == "Local" && r.Str("Message") == "started");
         Assert.DoesNotContain(logs, r => r.Str("Message")!.Contains(Secret));
         Assert.DoesNotContain(result.Output, o => o.ToString()!.Contains(Secret));
@@ -236,12 +236,71 @@ public class InterceptTests(NamespaceFixture ns) : IClassFixture<NamespaceFixtur
             WorkingDirectory = project.Directory, RedirectStandardOutput = true, RedirectStandardError = true,
             Environment = { ["KUBECONFIG"] = TestCluster.KubeconfigPath },
         })!;
+        // Read both streams all along: a full pipe would block the shell, and they explain a failure.
+        var stdout = pwsh.StandardOutput.ReadToEndAsync();
+        var stderr = pwsh.StandardError.ReadToEndAsync();
         WaitFor(() => File.Exists(project.PathOf("local/grandchild.pid")) && File.ReadAllText(project.PathOf("local/grandchild.pid")).Trim().Length > 0, 60);
         var grandchild = int.Parse(File.ReadAllText(project.PathOf("local/grandchild.pid")).Trim());
         // SIGTERM, as when the terminal closes: exactly the process this test started.
         Process.Start("kill", ["-TERM", pwsh.Id.ToString()])!.WaitForExit();
         await pwsh.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var said = $"exit {pwsh.ExitCode}; stdout: {await stdout}; stderr: {await stderr}; calls: {string.Join(" / ", fake.Calls)}";
+        try { WaitFor(() => !Alive(grandchild)); }
+        catch (TimeoutException) { Assert.Fail("the grandchild survived; " + said); }
+        Assert.True(fake.Calls.Contains("leave api --output json"), "no leave; " + said);
+    }
+
+    /// <summary>
+    /// A telepresence command that never answers is stopped after the timeout and reported as the
+    /// agent timeout it is, not as a cluster call. The timeout comes from DEVK8S_TELEPRESENCE_TIMEOUT
+    /// (process-wide; the tests of this class run one after another and only they run telepresence).
+    /// </summary>
+    [SkippableFact]
+    public void A_hanging_intercept_is_stopped_after_the_timeout_and_reported_as_AgentTimeout()
+    {
+        var client = TestCluster.Require();
+        using var fake = new Fake();
+        fake.Set("hang-intercept");
+        using var project = Project(fake);
+        using var host = Deployed(project, client);
+        Environment.SetEnvironmentVariable("DEVK8S_TELEPRESENCE_TIMEOUT", "3");
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var error = Assert.Single(host.Invoke("Start-DevService api -Strategy Intercept").Errors);
+            clock.Stop();
+            Assert.Equal("DevK8s.AgentTimeout,DevK8s.Cmdlets.StartDevServiceCommand", error.FullyQualifiedErrorId);
+            Assert.Contains("did not finish within 3 s", error.Exception.Message);
+            Assert.Contains("#2758", error.ErrorDetails.RecommendedAction);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+            Assert.False(Alive(int.Parse(File.ReadAllText(Path.Combine(fake.State, "hung.pid")))), "the hung telepresence must be stopped");
+            Assert.Contains("quit --output json", fake.Calls);
+            Assert.False(File.Exists(project.PathOf("local/env.txt")), "the local command must not start");
+            Assert.Equal("Prod", host.Invoke("Get-DevService api").OfType("DevService").Single().Str("Mode"));
+        }
+        finally { Environment.SetEnvironmentVariable("DEVK8S_TELEPRESENCE_TIMEOUT", null); }
+    }
+
+    /// <summary>Ctrl+C in the two seconds DevK8s watches a fresh local command for an early exit.</summary>
+    [SkippableFact]
+    public void Ctrl_C_while_the_local_command_starts_leaves_no_intercept_and_no_process()
+    {
+        var client = TestCluster.Require();
+        using var fake = new Fake();
+        using var project = Project(fake);
+        using var host = Deployed(project, client);
+        var env = project.PathOf("local/env.txt");
+
+        var (state, took) = host.InvokeAndStop("Start-DevService api -Strategy Intercept",
+            () => File.Exists(env) && File.ReadAllText(env).Length > 0, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(System.Management.Automation.PSInvocationState.Stopped, state);
+        Assert.True(took < TimeSpan.FromSeconds(15), $"stopping took {took}");
+        var grandchild = int.Parse(File.ReadAllText(project.PathOf("local/grandchild.pid")).Trim());
         WaitFor(() => !Alive(grandchild));
         Assert.Contains("leave api --output json", fake.Calls);
+        Assert.Contains("quit --output json", fake.Calls);
+        Assert.Empty(host.Invoke("Get-DevSession api").OfType("DevSession"));
+        Assert.Equal("Prod", host.Invoke("Get-DevService api").OfType("DevService").Single().Str("Mode"));
     }
 }

@@ -90,6 +90,21 @@ public sealed class PowerShellHost : IDisposable
         return (ps.InvocationStateInfo.State, stopwatch.Elapsed);
     }
 
+    /// <summary>Runs a script and presses Ctrl+C once <paramref name="when"/> holds (checked every 20 ms, at most <paramref name="max"/>).</summary>
+    public (PSInvocationState State, TimeSpan StopTook) InvokeAndStop(string script, Func<bool> when, TimeSpan max)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        ps.AddScript(script);
+        var async = ps.BeginInvoke();
+        var deadline = DateTime.UtcNow + max;
+        while (!when() && DateTime.UtcNow < deadline && !async.IsCompleted) Thread.Sleep(20);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        ps.Stop();
+        try { ps.EndInvoke(async); } catch (PipelineStoppedException) { }
+        return (ps.InvocationStateInfo.State, stopwatch.Elapsed);
+    }
+
     private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -62,6 +62,18 @@ public sealed class NamespaceFixture : IAsyncLifetime
         var client = TestCluster.Require();
         await RemoveAbandonedAsync(client);
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Name, Labels = new Dictionary<string, string> { ["devk8s.io/test"] = "true" } } });
+        // Pods are refused ("No API token found for service account default") until the token
+        // controller has given the namespace's default ServiceAccount its secret (Kubernetes < 1.24).
+        for (var i = 0; i < 240; i++)
+        {
+            try
+            {
+                if ((await client.CoreV1.ReadNamespacedServiceAccountAsync("default", Name)).Secrets is { Count: > 0 }) return;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound) { }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"namespace {Name}: the default ServiceAccount got no token within 60 s");
     }
 
     // A run that was killed cannot delete its namespaces; the next run removes those older than an hour.

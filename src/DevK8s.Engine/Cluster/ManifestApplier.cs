@@ -9,6 +9,7 @@ public enum ApplyAction { Created, Configured, Unchanged, Deferred = 4 }
 
 public sealed record ApplyResult(ManifestObject Object, string Namespace, ApplyAction Action, string ResourceVersion, string? Reason = null);
 
+// The permissions the API calls in this file need are rows of Doctor/ClusterPermissions.cs, which the doctor checks.
 /// <summary>
 /// Applies prod manifests unchanged with server-side apply (field manager "devk8s"). The API
 /// server computes the merge, so the live objects end up exactly as the manifests say.

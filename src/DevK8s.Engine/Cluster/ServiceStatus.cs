@@ -21,6 +21,7 @@ public sealed record ServiceStatus(
     public IReadOnlyList<DevMode.WorkloadDrift> Drift { get; init; } = [];
 }
 
+// The permissions the API calls in this file need are rows of Doctor/ClusterPermissions.cs, which the doctor checks.
 public static class ServiceStatusReader
 {
     /// <summary>One list call per workload kind, not one call per service.</summary>
@@ -81,7 +82,23 @@ public static class ServiceStatusReader
         }
     }
 
-    /// <summary>A workload's pod selector as a list-call label selector (matchLabels; DevK8s' workloads use no expressions).</summary>
-    public static string ToLabelSelector(V1LabelSelector selector) =>
-        string.Join(',', (selector.MatchLabels ?? new Dictionary<string, string>()).Select(kv => $"{kv.Key}={kv.Value}"));
+    /// <summary>
+    /// A workload's pod selector as a list-call label selector: matchLabels and matchExpressions
+    /// (ANDed, as the API server combines them). Dropping the expressions would widen the selector,
+    /// up to selecting every pod in the namespace when a workload selects by expressions only.
+    /// </summary>
+    public static string ToLabelSelector(V1LabelSelector selector)
+    {
+        var terms = (selector.MatchLabels ?? new Dictionary<string, string>()).Select(kv => $"{kv.Key}={kv.Value}").ToList();
+        foreach (var e in selector.MatchExpressions ?? [])
+            terms.Add(e.OperatorProperty switch
+            {
+                "In" => $"{e.Key} in ({string.Join(',', e.Values ?? [])})",
+                "NotIn" => $"{e.Key} notin ({string.Join(',', e.Values ?? [])})",
+                "Exists" => e.Key,
+                "DoesNotExist" => "!" + e.Key,
+                var op => throw new ArgumentException($"the selector of key '{e.Key}' uses operator '{op}', which is not a label selector operator (In, NotIn, Exists, DoesNotExist)."),
+            });
+        return string.Join(',', terms);
+    }
 }

@@ -36,6 +36,8 @@ public sealed class DevChange
 /// re-checks ownership and tries again. Undoing a failed change is the caller's job (DevSessions),
 /// which keeps the whole write inside its rollback scope.
 /// </summary>
+// The API calls here (get/update deployments and statefulsets, list pods, pods/exec) are in the
+// doctor's table, Doctor/ClusterPermissions.cs: keep it in step when a call is added.
 public sealed class DevModeController(KubeTarget target, ServiceConfig service)
 {
     private const int ConflictRetries = 8;

@@ -45,6 +45,7 @@ public sealed class DevSession : IAsyncDisposable
     public PushReport? LastPush { get; private set; }
     public Exception? Failure { get; private set; }
     internal IDevRuntime? Runtime { get; set; }
+    internal LeaseKeeper? Lease { get; set; }
 
     /// <summary>What dev mode changed on the workload (from the recorded original), as of the last start or switch.</summary>
     public IReadOnlyList<string> Changes { get; internal set; } = [];
@@ -91,30 +92,19 @@ public sealed class DevSession : IAsyncDisposable
         _guard = Task.Run(GuardAsync);
     }
 
-    /// <summary>
-    /// Renews the session's Lease and polls the workload's record: another process's switch,
-    /// takeover or stop ends this session here.
-    /// </summary>
+    /// <summary>Polls the workload's record: another process's switch, takeover or stop ends this session here.</summary>
     private async Task GuardAsync()
     {
-        var renewed = DateTime.UtcNow;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(GuardInterval < SessionLease.RenewEvery ? GuardInterval : SessionLease.RenewEvery, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(GuardInterval, _stop.Token).ConfigureAwait(false);
                 var now = await Controller.ReadSessionAsync(_stop.Token).ConfigureAwait(false);
                 if (now?.SessionId != Record.SessionId)
                 {
                     Ended_(new DevSessionEndedException(Service.Name, Record.SessionId, now));
                     return;
-                }
-                if (DateTime.UtcNow - renewed >= SessionLease.RenewEvery)
-                {
-                    if (!await SessionLease.HoldAsync(Target, Service.Workload, Record, onlyIfHeld: true, _stop.Token).ConfigureAwait(false))
-                        Logs.Write(new DevLogRecord(DateTimeOffset.Now, Service.Name, Pod, null, "warning",
-                            "this session's Lease is held by someone else now; renewing stopped until the record says otherwise", LogSource.Local));
-                    renewed = DateTime.UtcNow;
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
@@ -145,6 +135,7 @@ public sealed class DevSession : IAsyncDisposable
         try { await _background.ConfigureAwait(false); } catch (OperationCanceledException) { }
         try { await _guard.ConfigureAwait(false); } catch (OperationCanceledException) { }
         if (Runtime is not null) await Runtime.DisposeAsync().ConfigureAwait(false);
+        if (Lease is not null) await Lease.DisposeAsync().ConfigureAwait(false);
         if (State != SessionState.Failed) State = SessionState.Stopped;
         if (completeLogs) Logs.Complete();
         _stop.Dispose();

@@ -42,11 +42,11 @@ public static class DevSessions
         progress?.Report($"{service.Name}: entering dev mode ({strategy})");
         var change = await controller.PrepareAsync(record, plan, force, mustBeInDevMode: false, ct, warn: warn).ConfigureAwait(false);
         // The Lease first: from here on anyone can see this session is alive, even during a long rollout.
-        await SessionLease.HoldAsync(target, service.Workload, record, onlyIfHeld: false, ct).ConfigureAwait(false);
+        var lease = await LeaseKeeper.HoldAsync(target, service.Workload, record, ct).ConfigureAwait(false);
         try
         {
             var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
-            return await StartRuntimeAsync(target, project, service, impl, record, pod, options, logs, progress, ct).ConfigureAwait(false);
+            return await StartRuntimeAsync(target, project, service, impl, record, pod, options, logs, progress, lease, ct).ConfigureAwait(false);
         }
         catch (Exception failure)
         {
@@ -57,6 +57,7 @@ public static class DevSessions
                 progress?.Report($"entering dev mode failed ({failure.GetType().Name}); restoring {service.Workload}");
                 await controller.RestoreAsync(record.Owner, force: true, undo.Token, onlySession: record.SessionId).ConfigureAwait(false);
             }
+            await lease.DisposeAsync().ConfigureAwait(false);
             await SessionLease.ReleaseAsync(target, service.Workload, record.SessionId, undo.Token).ConfigureAwait(false);
             throw;
         }
@@ -85,16 +86,18 @@ public static class DevSessions
             logs.Write(new DevLogRecord(DateTimeOffset.Now, service.Name, local.Pod, null, "stdout", $"switching {previous.Strategy} → {strategy}", LogSource.Local));
             await local.DisposeAsync(completeLogs: false).ConfigureAwait(false);
         }
+        LeaseKeeper? lease = null;
         try
         {
-            await SessionLease.HoldAsync(target, service.Workload, record, onlyIfHeld: false, ct).ConfigureAwait(false);
+            lease = await LeaseKeeper.HoldAsync(target, service.Workload, record, ct).ConfigureAwait(false);
             var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
-            var session = await StartRuntimeAsync(target, project, service, impl, record, pod, options, logs, progress, ct).ConfigureAwait(false);
+            var session = await StartRuntimeAsync(target, project, service, impl, record, pod, options, logs, progress, lease, ct).ConfigureAwait(false);
             if (local is not null && !ReferenceEquals(local.Target, target)) local.Target.Dispose();
             return session;
         }
         catch (Exception failure)
         {
+            if (lease is not null) await lease.DisposeAsync().ConfigureAwait(false);
             progress?.Report($"switching {service.Name} to {strategy} failed; bringing {previous.Strategy} back");
             using var undo = new CancellationTokenSource(UndoTimeout);
             var back = await SwitchBackAsync(target, project, service, previous, change.Written ? record.SessionId : null, logs, progress, undo.Token).ConfigureAwait(false);
@@ -117,9 +120,9 @@ public static class DevSessions
             var plan = await impl.PlanAsync(PlanContext(target, project, service, logs, progress, new Dictionary<string, object?>()), ct).ConfigureAwait(false);
             var change = await controller.PrepareAsync(record, plan, force: true, mustBeInDevMode: true, ct,
                 requireSession: writtenBy ?? previous.SessionId).ConfigureAwait(false);
-            await SessionLease.HoldAsync(target, service.Workload, record, onlyIfHeld: false, ct).ConfigureAwait(false);
+            var lease = await LeaseKeeper.HoldAsync(target, service.Workload, record, ct).ConfigureAwait(false);
             var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
-            await StartRuntimeAsync(target, project, service, impl, record, pod, new Dictionary<string, object?>(), logs, progress, ct).ConfigureAwait(false);
+            await StartRuntimeAsync(target, project, service, impl, record, pod, new Dictionary<string, object?>(), logs, progress, lease, ct).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -130,9 +133,9 @@ public static class DevSessions
     }
 
     private static async Task<DevSession> StartRuntimeAsync(KubeTarget target, ProjectConfig project, ServiceConfig service, IDevStrategy impl,
-        DevSessionRecord record, DevPod? pod, IReadOnlyDictionary<string, object?> options, LogHub logs, IProgress<string>? progress, CancellationToken ct)
+        DevSessionRecord record, DevPod? pod, IReadOnlyDictionary<string, object?> options, LogHub logs, IProgress<string>? progress, LeaseKeeper lease, CancellationToken ct)
     {
-        var session = new DevSession(target, project, service, record, impl, logs) { Pod = pod?.Name };
+        var session = new DevSession(target, project, service, record, impl, logs) { Pod = pod?.Name, Lease = lease };
         var context = new DevRuntimeContext
         {
             Target = target, Project = project, Service = service, Controller = session.Controller, Record = record, Pod = pod,

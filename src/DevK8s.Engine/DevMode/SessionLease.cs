@@ -14,6 +14,7 @@ public sealed record LeaseState(string Holder, DateTimeOffset? LastSeen, bool Li
 /// that drives the session. When that process is gone (killed, a script that ended), the Lease
 /// expires and anyone can tell a live session from a stale one.
 /// </summary>
+// Lease verbs used here are in the doctor's table, Doctor/ClusterPermissions.cs.
 public static class SessionLease
 {
     /// <summary>Lease duration; DEVK8S_LEASE_SECONDS shortens it (tests that wait for a session to go stale).</summary>
@@ -107,5 +108,49 @@ public static class SessionLease
     {
         try { return await target.Client.CoordinationV1.ReadNamespacedLeaseAsync(NameOf(workload), target.Namespace, cancellationToken: ct).ConfigureAwait(false); }
         catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound) { return null; }
+    }
+}
+
+/// <summary>
+/// Holds a session's Lease from the moment it is taken (before the workload is written, so a long
+/// rollout never looks stale) and renews it in the background until disposed. Disposing does not
+/// release it: a process that goes away without Stop-DevService leaves a Lease that turns stale.
+/// </summary>
+public sealed class LeaseKeeper : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    private LeaseKeeper(KubeTarget target, WorkloadRef workload, DevSessionRecord record) =>
+        _loop = Task.Run(() => RenewAsync(target, workload, record, _stop.Token));
+
+    /// <summary>False once someone else holds the Lease (a switch or takeover from another process).</summary>
+    public bool Held { get; private set; } = true;
+
+    public static async Task<LeaseKeeper> HoldAsync(KubeTarget target, WorkloadRef workload, DevSessionRecord record, CancellationToken ct)
+    {
+        await SessionLease.HoldAsync(target, workload, record, onlyIfHeld: false, ct).ConfigureAwait(false);
+        return new LeaseKeeper(target, workload, record);
+    }
+
+    private async Task RenewAsync(KubeTarget target, WorkloadRef workload, DevSessionRecord record, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested && Held)
+        {
+            try
+            {
+                await Task.Delay(SessionLease.RenewEvery, ct).ConfigureAwait(false);
+                Held = await SessionLease.HoldAsync(target, workload, record, onlyIfHeld: true, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception) { /* the API server away for a moment: the next renewal tries again */ }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        try { await _loop.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        _stop.Dispose();
     }
 }

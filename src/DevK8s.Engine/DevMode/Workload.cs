@@ -5,6 +5,7 @@ using k8s.Models;
 
 namespace DevK8s.Engine.DevMode;
 
+// The permissions the API calls in this file need are rows of Doctor/ClusterPermissions.cs, which the doctor checks.
 /// <summary>
 /// The parts of a Deployment or StatefulSet that dev mode reads and changes, behind one shape,
 /// written back with the resourceVersion it was read at (so a concurrent change is a conflict,

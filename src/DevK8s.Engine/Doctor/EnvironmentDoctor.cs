@@ -14,13 +14,8 @@ public sealed record CheckResult(string Name, CheckStatus Status, string Detail,
 /// <summary>Checks everything DevK8s needs, reporting each finding with the exact fix.</summary>
 public static partial class EnvironmentDoctor
 {
-    /// <summary>What dev mode needs: (verb, resource, subresource, group).</summary>
-    public static readonly (string Verb, string Resource, string? Sub, string Group)[] Permissions =
-    [
-        ("get", "deployments", null, "apps"), ("list", "deployments", null, "apps"), ("watch", "deployments", null, "apps"),
-        ("patch", "deployments", null, "apps"), ("list", "pods", null, ""), ("watch", "pods", null, ""),
-        ("create", "pods", "exec", ""), ("create", "pods", "portforward", ""), ("get", "pods", "log", ""),
-    ];
+    /// <summary>What DevK8s calls, from the one table (ClusterPermissions).</summary>
+    public static IReadOnlyList<ClusterPermission> Permissions => ClusterPermissions.All;
 
     public static readonly string[] Builders = ["docker", "podman", "nerdctl", "buildah"];
 
@@ -114,23 +109,28 @@ public static partial class EnvironmentDoctor
 
     private static async Task<CheckResult> CheckPermissionsAsync(KubeTarget target, CancellationToken ct)
     {
-        var denied = new List<string>();
-        foreach (var (verb, resource, sub, group) in Permissions)
+        var denied = new List<ClusterPermission>();
+        foreach (var permission in Permissions)
         {
             var review = new V1SelfSubjectAccessReview
             {
                 Spec = new V1SelfSubjectAccessReviewSpec
                 {
-                    ResourceAttributes = new V1ResourceAttributes { Verb = verb, Resource = resource, Subresource = sub, Group = group, NamespaceProperty = target.Namespace },
+                    ResourceAttributes = new V1ResourceAttributes
+                    {
+                        Verb = permission.Verb, Resource = permission.Resource, Subresource = permission.Subresource, Group = permission.Group,
+                        NamespaceProperty = permission.Namespaced ? target.Namespace : null,
+                    },
                 },
             };
             var answer = await target.Client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(review, cancellationToken: ct).ConfigureAwait(false);
-            if (answer.Status?.Allowed != true) denied.Add($"{verb} {resource}{(sub is null ? "" : "/" + sub)}");
+            if (answer.Status?.Allowed != true) denied.Add(permission);
         }
         return denied.Count == 0
-            ? new CheckResult("Permissions", CheckStatus.Pass, $"all {Permissions.Length} permissions granted in '{target.Namespace}'", null)
-            : new CheckResult("Permissions", CheckStatus.Fail, $"denied in '{target.Namespace}': {string.Join(", ", denied)}",
-                $"Ask a cluster admin for a Role in '{target.Namespace}' that grants: {string.Join("; ", denied)}.");
+            ? new CheckResult("Permissions", CheckStatus.Pass, $"all {Permissions.Count} permissions granted in '{target.Namespace}'", null)
+            : new CheckResult("Permissions", CheckStatus.Fail, $"denied in '{target.Namespace}': {string.Join(", ", denied.Select(d => $"{d} ({d.UsedBy})"))}",
+                $"Ask a cluster admin for a Role in '{target.Namespace}' that grants: {string.Join("; ", denied.Where(d => d.Namespaced))}"
+                + (denied.Any(d => !d.Namespaced) ? $", and a ClusterRole that grants: {string.Join("; ", denied.Where(d => !d.Namespaced))}." : "."));
     }
 
     private static async Task<CheckResult> CheckTelepresenceAsync(ProjectConfig? project, CancellationToken ct)

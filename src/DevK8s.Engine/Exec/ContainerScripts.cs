@@ -24,6 +24,7 @@ public static class ContainerScripts
         ("sync agent", SyncAgent.ShellScript),
         ("restart supervisor", RestartSupervisor.Script),
         ("tool probe", ToolProbe),
+        ("artifact probe", Binary.ContainerProbe.Script),
     ];
 
     /// <summary>The text with every line ending as "\n", the only one sh reads as a line end.</summary>

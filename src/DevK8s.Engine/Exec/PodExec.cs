@@ -6,6 +6,7 @@ using k8s.Models;
 
 namespace DevK8s.Engine.Exec;
 
+// The permissions the API calls in this file need are rows of Doctor/ClusterPermissions.cs, which the doctor checks.
 /// <summary>
 /// Exec into containers over KubernetesClient's WebSocket API. Kubernetes before 1.29 speaks only
 /// v4.channel.k8s.io, which cannot close stdin: commands here never wait for stdin EOF; data goes

@@ -26,6 +26,7 @@ public sealed class InterceptRunner : IAsyncDisposable
     private readonly string _service;
     private readonly ILogSink _log;
     private bool _connectedByUs;
+    private readonly object _cleanupGate = new();
     private Task? _cleanup;
     private IDisposable? _shutdown;
 
@@ -78,6 +79,8 @@ public sealed class InterceptRunner : IAsyncDisposable
             runner.Process = LocalProcess.Start(config.Command, config.WorkingDirectory, environment, service.Name, log);
             // A command that dies at once (not found, bad config) is an error, with what it printed.
             var early = await Task.WhenAny(runner.Process.Exited, Task.Delay(TimeSpan.FromSeconds(2), ct)).ConfigureAwait(false);
+            // Ctrl+C during that wait ends the delay, not the command: it must not look like a good start.
+            ct.ThrowIfCancellationRequested();
             if (early == runner.Process.Exited)
             {
                 var code = await runner.Process.Exited.ConfigureAwait(false);
@@ -91,8 +94,7 @@ public sealed class InterceptRunner : IAsyncDisposable
         }
         catch
         {
-            runner._shutdown?.Dispose();
-            await runner.CleanUpAsync().ConfigureAwait(false);
+            await runner.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -136,18 +138,17 @@ public sealed class InterceptRunner : IAsyncDisposable
 
     /// <summary>
     /// Kills the local tree, leaves the intercept, quits if we connected. Every caller gets the same
-    /// clean-up task, so a shutdown hook waits for one already under way instead of returning early.
+    /// clean-up and waits for it: the exit hook (SIGTERM during start, say) must not return while a
+    /// clean-up another path began is still leaving the intercept, or the process ends first.
     /// </summary>
     public Task CleanUpAsync()
     {
-        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (Interlocked.CompareExchange(ref _cleanup, mine.Task, null) is { } running) return running;
-        _ = CleanUpOnceAsync().ContinueWith(t => mine.SetResult(), TaskScheduler.Default);
-        return mine.Task;
+        lock (_cleanupGate) return _cleanup ??= CleanUpOnceAsync();
     }
 
     private async Task CleanUpOnceAsync()
     {
+        await Task.Yield(); // off the caller's lock
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         if (Process is not null) await Process.StopAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
         try { if (InterceptId.Length > 0) await _cli.LeaveAsync(InterceptName, timeout.Token).ConfigureAwait(false); }
@@ -161,8 +162,9 @@ public sealed class InterceptRunner : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _shutdown?.Dispose();
+        // The exit hook stays registered until the clean-up is done, so an exit meanwhile waits for it.
         await CleanUpAsync().ConfigureAwait(false);
+        _shutdown?.Dispose();
         if (Process is not null) await Process.DisposeAsync().ConfigureAwait(false);
     }
 }
@@ -181,7 +183,8 @@ internal static class PrivateFile
     {
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(path, options))
+        // Windows: a DACL for the current user only, set at creation (outside %TEMP% the folder's ACL would be inherited).
+        using (var stream = OperatingSystem.IsWindows() ? WindowsFileAcl.CreateOwnerOnly(path) : new FileStream(path, options))
         using (var writer = new StreamWriter(stream)) writer.Write(text);
         // An existing file keeps its mode on open: tighten it explicitly.
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -87,26 +86,35 @@ public sealed partial class TelepresenceCli(string path)
         return json ?? new JsonObject();
     }
 
+    /// <summary>
+    /// How long one telepresence command may take. Agent injection can take a minute on a slow
+    /// cluster; beyond two something is wrong. DEVK8S_TELEPRESENCE_TIMEOUT (seconds) overrides it.
+    /// </summary>
+    public static TimeSpan CommandTimeout =>
+        double.TryParse(Environment.GetEnvironmentVariable("DEVK8S_TELEPRESENCE_TIMEOUT"), System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : TimeSpan.FromMinutes(2);
+
     private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(IReadOnlyList<string> args, CancellationToken ct)
     {
-        var info = new ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
+        var timeout = CommandTimeout;
         try
         {
-            // Agent injection can take a minute on a slow cluster; beyond that something is wrong.
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromMinutes(2));
-            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            var result = await ProcessRunner.RunAsync(new ProcessSpec([Path, .. args]), timeout, ct).ConfigureAwait(false);
+            return (result.ExitCode, result.Stdout, result.Stderr);
         }
-        catch (OperationCanceledException)
+        catch (LocalProcessException e) when (e.ErrorId == LocalProcessException.TimedOut)
         {
-            process.Kill(entireProcessTree: true);
-            throw;
+            var command = args[0];
+            throw command == "intercept"
+                ? new TelepresenceException("AgentTimeout",
+                    $"telepresence intercept did not finish within {timeout.TotalSeconds:0.#} s and was stopped: the traffic-agent was not injected in time.",
+                    TelepresenceException.AgentTimeoutAction)
+                : new TelepresenceException("TelepresenceFailed",
+                    $"telepresence {command} did not finish within {timeout.TotalSeconds:0.#} s and was stopped.",
+                    $"Run 'telepresence {command}' by hand to see where it waits; 'telepresence quit -s' restarts its daemons.");
         }
-        return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
     }
 
     [GeneratedRegex(@"Client\s*:\s*v?(\d+\.\d+(?:\.\d+)?)")]

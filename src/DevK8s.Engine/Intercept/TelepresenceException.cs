@@ -6,6 +6,9 @@ public sealed class TelepresenceException(string errorId, string message, string
     public string ErrorId { get; } = errorId;
     public string RecommendedAction { get; } = recommendedAction;
 
+    internal const string AgentTimeoutAction =
+        "A firewall or admission webhook often blocks the agent injector (telepresenceio/telepresence#2758): check that the API server can reach the traffic-manager's webhook port, then retry.";
+
     /// <summary>Maps Telepresence's own error text (the "err" field of its JSON output) to an id and a fix.</summary>
     public static TelepresenceException FromError(string command, string err)
     {
@@ -21,8 +24,7 @@ public sealed class TelepresenceException(string errorId, string message, string
             return new("LocalPortInUse", $"telepresence {command}: {text}",
                 "Free that local port or change intercept.ports in devk8s.yaml.");
         if (Has("waiting for agent") || Has("agent to arrive") || Has("timed out"))
-            return new("AgentTimeout", $"telepresence {command}: the traffic-agent was not injected in time ({text})",
-                "A firewall or admission webhook often blocks the agent injector (telepresenceio/telepresence#2758): check that the API server can reach the traffic-manager's webhook port, then retry.");
+            return new("AgentTimeout", $"telepresence {command}: the traffic-agent was not injected in time ({text})", AgentTimeoutAction);
         return new("TelepresenceFailed", $"telepresence {command} failed: {text}", "Run the same telepresence command by hand with --output json to see the details.");
     }
 }

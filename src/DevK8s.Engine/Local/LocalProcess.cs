@@ -1,88 +1,47 @@
-using System.Diagnostics;
 using DevK8s.Engine.Config;
 using DevK8s.Engine.Logs;
 
 namespace DevK8s.Engine.Local;
 
 /// <summary>
-/// A developer's command run on this machine: output streamed line by line as log records, the
-/// last lines kept for error messages, and the whole process tree killed on stop, on error, or
-/// when this process exits.
+/// A long-running program started by ProcessRunner (a developer's command): output streamed as log
+/// records, the last lines kept for error messages, and the whole process tree stopped on stop, on
+/// error, or when this process exits.
 /// </summary>
 public sealed class LocalProcess : IAsyncDisposable
 {
-    private const int KeepLines = 20;
-    private readonly Process _process;
     private readonly ProcessTree _tree;
-    private readonly Queue<string> _lastLines = new();
-    private readonly Task _pump;
-    private readonly IDisposable _shutdown;
+    private readonly Task _pumps;
+    private readonly LastLines _lines;
 
-    public int Pid => _process.Id;
+    public int Pid => _tree.Pid;
+    /// <summary>The exit code once the process has ended and its output was read.</summary>
     public Task<int> Exited { get; }
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    public int? ExitCode => Exited.IsCompletedSuccessfully ? Exited.Result : null;
+    public IReadOnlyList<string> LastLines => _lines.Snapshot();
 
-    public IReadOnlyList<string> LastLines { get { lock (_lastLines) return _lastLines.ToList(); } }
-
-    private LocalProcess(Process process, ProcessTree tree, string service, ILogSink log)
+    internal LocalProcess(ProcessTree tree, Task pumps, LastLines lines)
     {
-        _process = process;
         _tree = tree;
-        var stdout = PumpAsync(process.StandardOutput, "stdout", service, log);
-        var stderr = PumpAsync(process.StandardError, "stderr", service, log);
-        _pump = Task.WhenAll(stdout, stderr);
+        _pumps = pumps;
+        _lines = lines;
         Exited = WaitAsync();
-        _shutdown = ShutdownHooks.Add(tree.KillNow);
     }
 
-    /// <summary>Starts the command in its own process group with exactly the given environment.</summary>
+    /// <summary>Starts a configured command (a shell line or an argv) with exactly the given environment.</summary>
     public static LocalProcess Start(CommandSpec command, string workingDirectory, IReadOnlyDictionary<string, string> environment, string service, ILogSink log)
     {
-        var info = command.Shell is { } line
-            ? OperatingSystem.IsWindows()
-                ? new ProcessStartInfo("cmd.exe") { ArgumentList = { "/d", "/s", "/c", line } }
-                : new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", line } }
-            : new ProcessStartInfo(command.Argv![0]);
-        if (command.Argv is { } argv) foreach (var a in argv.Skip(1)) info.ArgumentList.Add(a);
-        info.WorkingDirectory = workingDirectory;
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.RedirectStandardInput = true; // no terminal input: a dev server must not wait on the console
-        info.UseShellExecute = false;
-        info.Environment.Clear();
-        foreach (var (k, v) in environment) info.Environment[k] = v;
-        var prepared = ProcessTree.Prepare(info);
-        Process process;
-        try
-        {
-            process = Process.Start(prepared) ?? throw new InvalidOperationException("the process did not start");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new LocalProcessException($"cannot start '{command}' in {workingDirectory}: {e.Message}", []);
-        }
-        process.StandardInput.Close();
-        return new LocalProcess(process, ProcessTree.Track(process), service, log);
-    }
-
-    private async Task PumpAsync(StreamReader reader, string stream, string service, ILogSink log)
-    {
-        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
-        {
-            lock (_lastLines)
-            {
-                _lastLines.Enqueue(line);
-                if (_lastLines.Count > KeepLines) _lastLines.Dequeue();
-            }
-            log.Write(new DevLogRecord(DateTimeOffset.Now, service, null, null, stream, line, LogSource.Local));
-        }
+        IReadOnlyList<string> argv = command.Shell is { } line
+            ? OperatingSystem.IsWindows() ? ["cmd.exe", "/d", "/s", "/c", line] : ["/bin/sh", "-c", line]
+            : command.Argv!;
+        return ProcessRunner.Start(new ProcessSpec(argv) { WorkingDirectory = workingDirectory, Environment = environment }, service, log);
     }
 
     private async Task<int> WaitAsync()
     {
-        await _process.WaitForExitAsync().ConfigureAwait(false);
-        try { await _pump.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch (TimeoutException) { }
-        return _process.ExitCode;
+        var code = await _tree.Exited.ConfigureAwait(false);
+        await ProcessRunner.DrainAsync(_pumps).ConfigureAwait(false);
+        return code;
     }
 
     /// <summary>Stops the process and everything it started (TERM, then KILL after the grace period).</summary>
@@ -94,14 +53,7 @@ public sealed class LocalProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _shutdown.Dispose();
-        if (!_process.HasExited) await StopAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+        if (_tree.Alive) await StopAsync(ProcessRunner.DefaultGrace).ConfigureAwait(false);
         _tree.Dispose();
-        _process.Dispose();
     }
-}
-
-public sealed class LocalProcessException(string message, IReadOnlyList<string> lastLines) : Exception(message)
-{
-    public IReadOnlyList<string> LastLines { get; } = lastLines;
 }

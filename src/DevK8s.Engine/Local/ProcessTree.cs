@@ -4,52 +4,75 @@ using System.Runtime.InteropServices;
 namespace DevK8s.Engine.Local;
 
 /// <summary>
-/// Kills a started process with everything it started. Linux/macOS: the process is made the leader
-/// of its own process group at start (setsid), so one signal to the group reaches grandchildren
-/// even after they were re-parented; Windows: a job object that kills its members when closed.
+/// A started process with everything it starts. Linux/macOS: the process leads its own process group
+/// from birth (posix_spawn, see PosixSpawn), so one signal to the group reaches grandchildren even after
+/// they were re-parented; Windows: a job object that kills its members when closed.
 /// </summary>
 internal sealed partial class ProcessTree : IDisposable
 {
-    private readonly Process _process;
+    private readonly Process? _windows;
     private readonly IntPtr _job;
+    private IDisposable? _shutdown;
 
-    private ProcessTree(Process process, IntPtr job) => (_process, _job) = (process, job);
+    public int Pid { get; }
+    public StreamReader StandardOutput { get; }
+    public StreamReader StandardError { get; }
+    /// <summary>The exit code once the process (not necessarily its descendants) has ended; 128 + signal when a signal ended it.</summary>
+    public Task<int> Exited { get; }
 
-    /// <summary>Wraps the start info so the process leads its own group (Unix), or joins a job after start (Windows).</summary>
-    public static ProcessStartInfo Prepare(ProcessStartInfo info)
+    private ProcessTree(int pid, Stream stdout, Stream stderr, Task<int> exited, Process? windows = null, IntPtr job = default)
     {
-        if (OperatingSystem.IsWindows()) return info;
-        // setsid(1) calls setsid() and then execs: the PID stays the one .NET sees, and it becomes
-        // the group id every descendant inherits.
-        var wrapped = new ProcessStartInfo(ExecutableFinder.Find("setsid") ?? "/usr/bin/setsid")
+        Pid = pid;
+        StandardOutput = new StreamReader(stdout);
+        StandardError = new StreamReader(stderr);
+        Exited = exited;
+        _windows = windows;
+        _job = job;
+    }
+
+    /// <summary>Starts argv[0] (looked up on the given environment's PATH) with exactly that environment; stdin is empty.</summary>
+    public static ProcessTree Start(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    {
+        if (OperatingSystem.IsWindows()) return StartWindows(argv, workingDirectory, environment);
+        var spawned = PosixSpawn.Start(argv, workingDirectory, environment);
+        // Registered the moment the PID exists: PowerShell exiting a millisecond later must still take the group along.
+        var shutdown = ShutdownHooks.Add(() => kill(-spawned.Pid, 9));
+        // A dedicated thread blocks in waitpid: it reaps the child the moment it ends, so a group check
+        // afterwards sees only the descendants (a zombie leader would keep the group "alive").
+        var exited = Task.Factory.StartNew(() => PosixSpawn.WaitForExit(spawned.Pid), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return new ProcessTree(spawned.Pid, spawned.StandardOutput, spawned.StandardError, exited) { _shutdown = shutdown };
+    }
+
+    private static ProcessTree StartWindows(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo(argv[0])
         {
-            WorkingDirectory = info.WorkingDirectory,
-            RedirectStandardInput = info.RedirectStandardInput,
-            RedirectStandardOutput = info.RedirectStandardOutput,
-            RedirectStandardError = info.RedirectStandardError,
-            UseShellExecute = false,
+            WorkingDirectory = workingDirectory, UseShellExecute = false,
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
         };
-        wrapped.ArgumentList.Add(info.FileName);
-        foreach (var a in info.ArgumentList) wrapped.ArgumentList.Add(a);
-        wrapped.Environment.Clear();
-        foreach (var (k, v) in info.Environment) wrapped.Environment[k] = v;
-        return wrapped;
-    }
-
-    public static ProcessTree Track(Process process)
-    {
-        var job = IntPtr.Zero;
-        if (OperatingSystem.IsWindows())
+        foreach (var a in argv.Skip(1)) info.ArgumentList.Add(a);
+        info.Environment.Clear();
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        var process = Process.Start(info) ?? throw new IOException($"{argv[0]} did not start");
+        process.StandardInput.Close();
+        var job = CreateJobObjectW(IntPtr.Zero, null);
+        var limits = new JobObjectExtendedLimitInformation { BasicLimitInformation = new JobObjectBasicLimitInformation { LimitFlags = 0x2000 } }; // KILL_ON_JOB_CLOSE
+        SetInformationJobObject(job, 9, ref limits, (uint)Marshal.SizeOf<JobObjectExtendedLimitInformation>());
+        AssignProcessToJobObject(job, process.Handle);
+        var shutdown = ShutdownHooks.Add(() => TerminateJobObject(job, 1));
+        async Task<int> WaitAsync()
         {
-            job = CreateJobObjectW(IntPtr.Zero, null);
-            var limits = new JobObjectExtendedLimitInformation { BasicLimitInformation = new JobObjectBasicLimitInformation { LimitFlags = 0x2000 } }; // KILL_ON_JOB_CLOSE
-            SetInformationJobObject(job, 9, ref limits, (uint)Marshal.SizeOf<JobObjectExtendedLimitInformation>());
-            AssignProcessToJobObject(job, process.Handle);
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            return process.ExitCode;
         }
-        return new ProcessTree(process, job);
+        return new ProcessTree(process.Id, process.StandardOutput.BaseStream, process.StandardError.BaseStream, WaitAsync(), process, job) { _shutdown = shutdown };
     }
 
-    /// <summary>TERM to the whole group, then KILL after the grace period.</summary>
+    /// <summary>True while the process or anything in its group runs.</summary>
+    public bool Alive => OperatingSystem.IsWindows() ? !Exited.IsCompleted : kill(-Pid, 0) == 0 || !Exited.IsCompleted;
+
+    /// <summary>TERM to the whole group, then KILL to what is left after the grace period.</summary>
     public async Task KillAsync(TimeSpan grace)
     {
         if (OperatingSystem.IsWindows())
@@ -57,26 +80,18 @@ internal sealed partial class ProcessTree : IDisposable
             TerminateJobObject(_job, 1);
             return;
         }
-        var group = -_process.Id;
-        Signal(group, 15);
+        kill(-Pid, 15);
         var deadline = DateTime.UtcNow + grace;
-        while (DateTime.UtcNow < deadline && GroupAlive(_process.Id)) await Task.Delay(50).ConfigureAwait(false);
-        if (GroupAlive(_process.Id)) Signal(group, 9);
+        while (DateTime.UtcNow < deadline && Alive) await Task.Delay(50).ConfigureAwait(false);
+        if (Alive) kill(-Pid, 9);
     }
-
-    /// <summary>Synchronous kill for process exit, when nothing can be awaited.</summary>
-    public void KillNow()
-    {
-        if (OperatingSystem.IsWindows()) TerminateJobObject(_job, 1);
-        else Signal(-_process.Id, 9);
-    }
-
-    private static bool GroupAlive(int pgid) => kill(-pgid, 0) == 0;
-
-    private static void Signal(int target, int signal) => kill(target, signal);
 
     public void Dispose()
     {
+        _shutdown?.Dispose();
+        StandardOutput.Dispose();
+        StandardError.Dispose();
+        _windows?.Dispose();
         if (_job != IntPtr.Zero) CloseHandle(_job);
     }
 

@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net;
 using DevK8s.Engine.Cluster;
 using k8s;
 using k8s.Models;
 
 namespace DevK8s.Engine.Logs;
 
+// The permissions the API calls in this file need are rows of Doctor/ClusterPermissions.cs, which the doctor checks.
 /// <summary>
 /// Follows the logs of every container of every pod matching a selector: pods that appear later,
 /// and containers that restart (each new instance is followed from where the last one ended).
@@ -28,6 +30,7 @@ public sealed class PodLogFollower(KubeTarget target, string service, string lab
                         var key = (pod.Metadata.Name, status.Name);
                         var followed = _following.TryGetValue(key, out var running);
                         if (followed && !running!.IsCompleted) continue;
+                        if (_refused.ContainsKey(key)) continue;
                         // A running container (again, after a restart) is followed; a stopped one once.
                         if (status.State?.Running is null && (followed || status.State?.Terminated is null)) continue;
                         _following[key] = FollowAsync(pod.Metadata.Name, status.Name, ct);
@@ -65,14 +68,37 @@ public sealed class PodLogFollower(KubeTarget target, string service, string lab
                 // Resuming repeats the line at the resume second: skip what was already written.
                 if (resumeAt is { } r && time <= r) continue;
                 _lastSeen[key] = time;
+                _interrupted.TryRemove(key, out _);
                 sink.Write(new DevLogRecord(time, service, pod, container, "stdout", message, LogSource.Cluster));
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The pod went away or is not ready for logs yet; the next listing decides.
+            var error = KubeApiException.Wrap(e);
+            if (error is KubeApiException { Status: HttpStatusCode.BadRequest or HttpStatusCode.NotFound })
+                return; // not ready for logs yet (ContainerCreating) or gone: the next listing decides
+            if (error is KubeApiException { Status: < HttpStatusCode.InternalServerError } refusal)
+            {
+                // A refusal (403 without pods/log, 401, 422...) repeats on every retry: say so once and stop following this container.
+                _refused[key] = true;
+                Warn(pod, container, $"cannot read the logs of {pod}/{container}: {refusal.Message}." +
+                    (refusal.Status is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized
+                        ? $" Reading logs needs 'get' on pods/log in namespace {target.Namespace}; Test-DevEnvironment lists what is missing."
+                        : ""));
+                return;
+            }
+            // A server error is said once until a line arrives again; a dropped connection (the pod went
+            // away) stays quiet. Either way the next listing follows the container again if it still runs.
+            if (error is KubeApiException && _interrupted.TryAdd(key, true))
+                Warn(pod, container, $"following the logs of {pod}/{container} failed: {error.Message}; retrying");
         }
     }
+
+    private readonly ConcurrentDictionary<(string, string), bool> _refused = new();
+    private readonly ConcurrentDictionary<(string, string), bool> _interrupted = new();
+
+    private void Warn(string pod, string container, string message) =>
+        sink.Write(new DevLogRecord(DateTimeOffset.Now, service, pod, container, "warning", message, LogSource.Sync));
 
     private static (DateTimeOffset, string) Split(string line)
     {

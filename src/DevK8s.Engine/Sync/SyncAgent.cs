@@ -24,7 +24,7 @@ public sealed class SyncAgent : IAsyncDisposable
     // Every branch consumes exactly <len> bytes (cat >/dev/null drains what a failed step left),
     // and commands run with stdin from /dev/null so nothing can eat the request stream.
     private static readonly string Script = ContainerScripts.Lf("""
-        d=/tmp/.devk8s; mkdir -p "$d"
+        d=${DEVK8S_STATE:-/tmp/.devk8s}; mkdir -p "$d"
         while IFS=' ' read -r op seq len arg; do
           case "$op" in
             T) head -c "$len" | { mkdir -p "$arg" && tar -xmof - -C "$arg"; s=$?; cat >/dev/null; exit $s; }; s=$? ;;
@@ -33,7 +33,7 @@ public sealed class SyncAgent : IAsyncDisposable
             H) if [ -d "$arg" ]; then cd "$arg" && { find . -type f -exec md5sum {} + ; find . -type l | while IFS= read -r p; do echo "l $p"; done; find . -mindepth 1 -type d | while IFS= read -r p; do echo "d $p"; done; } </dev/null; s=$?; cd /; else s=0; fi ;;
             M) if [ -d "$arg" ]; then cd "$arg" && find . -type f -exec stat -c 'm %a %n' {} + </dev/null 2>/dev/null; cd /; fi; s=0 ;;
             X) head -c "$len" > "$d/cmd"; ( cd "$arg" 2>/dev/null; sh "$d/cmd" ) </dev/null 1>&2; s=$? ;;
-            R) if [ -f "$d/pid" ]; then : > "$d/restart"; kill "$(cat "$d/pid")" </dev/null; s=$?; else s=3; fi ;;
+            R) if [ -f "$d/supervisor" ]; then kill -USR1 "$(cat "$d/supervisor")" </dev/null; s=$?; else s=3; fi ;;
             P) s=0 ;;
             Q) echo "ok $seq 0"; exit 0 ;;
             *) s=2 ;;
@@ -121,7 +121,7 @@ public sealed class SyncAgent : IAsyncDisposable
 
     public Task<int> PingAsync(CancellationToken ct) => RequestAsync('P', "", ReadOnlyMemory<byte>.Empty, null, ct);
 
-    /// <summary>Kills the supervised process; the supervisor starts it again.</summary>
+    /// <summary>Asks the restart supervisor to restart the process: TERM to its process group, KILL after the grace, start again. 3: no supervisor.</summary>
     public Task<int> RestartAsync(CancellationToken ct) => RequestAsync('R', "", ReadOnlyMemory<byte>.Empty, null, ct);
 
     public Task<int> RunAsync(string workingDir, string shellCommand, CancellationToken ct) =>

@@ -20,9 +20,11 @@ public sealed class WatchDevLogCommand : ServiceCmdlet
     [Parameter]
     public DateTime? Since { get; set; }
 
-    /// <summary>Stop after this long instead of at Ctrl+C (for scripts).</summary>
+    /// <summary>Stop after this many seconds instead of at Ctrl+C (for scripts); a TimeSpan or 'hh:mm:ss' works too.</summary>
     [Parameter]
-    public TimeSpan? Timeout { get; set; }
+    [Seconds]
+    [ValidateRange(0, int.MaxValue)]
+    public double? Timeout { get; set; }
 
     protected override void EndProcessing()
     {
@@ -32,7 +34,7 @@ public sealed class WatchDevLogCommand : ServiceCmdlet
         var queue = new BlockingCollection<Engine.Logs.DevLogRecord>();
         var sink = new QueueSink(queue);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
-        if (Timeout is { } limit) stop.CancelAfter(limit);
+        if (Timeout is { } seconds) stop.CancelAfter(TimeSpan.FromSeconds(seconds));
         var tasks = new List<Task>();
         var subscriptions = new List<LogSubscription>();
         try

@@ -79,6 +79,11 @@ internal static class EngineBridge
             tp.ErrorId is "TelepresenceNotFound" or "TelepresenceTooOld" ? ErrorCategory.NotInstalled
             : tp.ErrorId is "InterceptNameTaken" or "LocalPortInUse" or "ConnectedElsewhere" ? ErrorCategory.ResourceBusy
             : ErrorCategory.InvalidOperation, target, tp.RecommendedAction),
+        Engine.Local.LocalProcessException lp => Errors.Create(lp, lp.ErrorId,
+            lp.ErrorId is "ProgramNotFound" ? ErrorCategory.NotInstalled
+            : lp.ErrorId is "WorkingDirectoryNotFound" ? ErrorCategory.ObjectNotFound
+            : lp.ErrorId is "ProcessTimedOut" ? ErrorCategory.OperationTimeout
+            : ErrorCategory.InvalidOperation, target, lp.RecommendedAction),
         Engine.Exec.ExecException ex => Errors.Create(ex, "ExecFailed", ErrorCategory.ConnectionError, target,
             "Check that the dev pod runs (Get-DevService) and that its image has sh and tar."),
         _ => ClusterError(e, "ClusterCallFailed", target),

@@ -44,6 +44,7 @@ public class SyncAgentProtocolTests : IDisposable
                 File.CreateSymbolicLink(Path.Combine(bin, tool), new[] { "/usr/bin/", "/bin/" }.Select(d => d + tool).First(File.Exists));
             info.Environment["PATH"] = bin;
         }
+        info.Environment["DEVK8S_STATE"] = Path.Combine(_remote, ".devk8s-state"); // not the machine's /tmp/.devk8s
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(SyncAgent.ShellScript);
         var process = Process.Start(info)!;
