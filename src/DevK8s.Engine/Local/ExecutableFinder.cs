@@ -3,14 +3,18 @@ namespace DevK8s.Engine.Local;
 /// <summary>Finds programs on PATH the way shells do (PATHEXT on Windows) and reads their version.</summary>
 public static class ExecutableFinder
 {
-    public static string? Find(string name)
+    public static string? Find(string name) =>
+        Find(name, Environment.GetEnvironmentVariable("PATH"), Environment.GetEnvironmentVariable("PATHEXT"));
+
+    /// <summary>Looks <paramref name="name"/> up on a given PATH (a child's environment, not necessarily ours); PATHEXT on Windows.</summary>
+    public static string? Find(string name, string? path, string? pathExt)
     {
         if (Path.IsPathRooted(name) || name.Contains(Path.DirectorySeparatorChar))
             return File.Exists(name) ? Path.GetFullPath(name) : null;
         var extensions = OperatingSystem.IsWindows()
-            ? (Environment.GetEnvironmentVariable("PATHEXT") ?? ".EXE;.CMD;.BAT").Split(';', StringSplitOptions.RemoveEmptyEntries)
+            ? (Path.HasExtension(name) ? [""] : Array.Empty<string>()).Concat((pathExt ?? ".EXE;.CMD;.BAT").Split(';', StringSplitOptions.RemoveEmptyEntries)).ToArray()
             : [""];
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var dir in (path ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
             foreach (var ext in extensions)
             {
                 var candidate = Path.Combine(dir, name + ext);

@@ -46,21 +46,36 @@ internal sealed partial class ProcessTree : IDisposable
 
     private static ProcessTree StartWindows(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment)
     {
-        var info = new ProcessStartInfo(argv[0])
+        var comSpec = environment.FirstOrDefault(e => e.Key.Equals("ComSpec", StringComparison.OrdinalIgnoreCase)).Value
+            ?? Environment.GetEnvironmentVariable("ComSpec") ?? "cmd.exe";
+        string? Env(string name) => environment.FirstOrDefault(e => e.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
+        var (file, arguments) = WindowsCommandLine.For(argv, name => ExecutableFinder.Find(name, Env("PATH"), Env("PATHEXT")), comSpec);
+        var info = new ProcessStartInfo(file, arguments)
         {
             WorkingDirectory = workingDirectory, UseShellExecute = false,
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
         };
-        foreach (var a in argv.Skip(1)) info.ArgumentList.Add(a);
         info.Environment.Clear();
         foreach (var (k, v) in environment) info.Environment[k] = v;
-        var process = Process.Start(info) ?? throw new IOException($"{argv[0]} did not start");
+        Process process;
+        // The Ctrl+C that stops Watch-DevLog must not reach the local process: Windows sends console
+        // Ctrl+C to every process on the console. "Ignore Ctrl+C" is inherited by a child, so it is set
+        // around the start only (ProcessStartInfo here offers no CREATE_NEW_PROCESS_GROUP).
+        lock (ConsoleGate)
+        {
+            var ignoring = SetConsoleCtrlHandler(IntPtr.Zero, true);
+            try { process = Process.Start(info) ?? throw new IOException($"{argv[0]} did not start"); }
+            finally { if (ignoring) SetConsoleCtrlHandler(IntPtr.Zero, false); }
+        }
         process.StandardInput.Close();
         var job = CreateJobObjectW(IntPtr.Zero, null);
         var limits = new JobObjectExtendedLimitInformation { BasicLimitInformation = new JobObjectBasicLimitInformation { LimitFlags = 0x2000 } }; // KILL_ON_JOB_CLOSE
-        SetInformationJobObject(job, 9, ref limits, (uint)Marshal.SizeOf<JobObjectExtendedLimitInformation>());
-        AssignProcessToJobObject(job, process.Handle);
-        var shutdown = ShutdownHooks.Add(() => TerminateJobObject(job, 1));
+        var inJob = job != IntPtr.Zero
+            && SetInformationJobObject(job, 9, ref limits, (uint)Marshal.SizeOf<JobObjectExtendedLimitInformation>())
+            && AssignProcessToJobObject(job, process.Handle);
+        if (!inJob && job != IntPtr.Zero) { CloseHandle(job); job = IntPtr.Zero; }
+        // Without a job (not allowed here, or the call failed) the tree is killed by walking it instead.
+        var shutdown = ShutdownHooks.Add(() => { if (job != IntPtr.Zero) TerminateJobObject(job, 1); else KillTree(process); });
         async Task<int> WaitAsync()
         {
             await process.WaitForExitAsync().ConfigureAwait(false);
@@ -77,7 +92,9 @@ internal sealed partial class ProcessTree : IDisposable
     {
         if (OperatingSystem.IsWindows())
         {
-            TerminateJobObject(_job, 1);
+            // No TERM on Windows without a console process group of its own: the job ends everything at once.
+            if (_job != IntPtr.Zero) TerminateJobObject(_job, 1);
+            else if (_windows is not null) KillTree(_windows);
             return;
         }
         kill(-Pid, 15);
@@ -94,6 +111,17 @@ internal sealed partial class ProcessTree : IDisposable
         _windows?.Dispose();
         if (_job != IntPtr.Zero) CloseHandle(_job);
     }
+
+    private static void KillTree(Process process)
+    {
+        try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } catch (System.ComponentModel.Win32Exception) { }
+    }
+
+    private static readonly object ConsoleGate = new();
+
+    [LibraryImport("kernel32.dll", SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static partial bool SetConsoleCtrlHandler(IntPtr handler, [MarshalAs(UnmanagedType.Bool)] bool add);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);
