@@ -72,6 +72,8 @@ internal static class EngineBridge
             Errors.Create(sw, cause.FullyQualifiedErrorId["DevK8s.".Length..], cause.CategoryInfo.Category, target, cause.ErrorDetails?.RecommendedAction),
         Engine.DevMode.DevModeOwnedException owned => Errors.Create(owned, "DevModeOwned", ErrorCategory.ResourceBusy, target,
             $"Ask {owned.Owner} to run Stop-DevService, or add -Force to take the session over."),
+        Engine.Image.ImageLoopException im => Errors.Create(im, im.ErrorId, im.ErrorId == "BuilderNotFound" ? ErrorCategory.NotInstalled : ErrorCategory.InvalidOperation, target, im.RecommendedAction),
+        Engine.DevMode.RolloutFailedException rf => Errors.Create(rf, "RolloutFailed", ErrorCategory.InvalidResult, target, rf.RecommendedAction),
         Engine.DevMode.DevModeException dm => Errors.Create(dm, "DevModeFailed", ErrorCategory.InvalidOperation, target, dm.RecommendedAction),
         Engine.Intercept.TelepresenceException tp => Errors.Create(tp, tp.ErrorId,
             tp.ErrorId is "TelepresenceNotFound" or "TelepresenceTooOld" ? ErrorCategory.NotInstalled
