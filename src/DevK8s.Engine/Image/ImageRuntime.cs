@@ -34,6 +34,9 @@ internal sealed class ImageRuntime : IDevRuntime
 
     private ServiceConfig Service => _context.Service;
 
+    // Not the context's: that reporter belongs to the cmdlet that started the session and is gone once it returned.
+    private static IProgress<string>? Progress => null;
+
     public event Action<bool>? ConnectionChanged { add { } remove { } }
 
     /// <summary>Takes the iteration PlanAsync ran as this session's first.</summary>
@@ -82,7 +85,7 @@ internal sealed class ImageRuntime : IDevRuntime
         try
         {
             var clock = Stopwatch.StartNew();
-            var built = await ImageBuild.RunAsync(_context.Target, _context.Project, Service, _context.Logs, _context.Progress, ct).ConfigureAwait(false);
+            var built = await ImageBuild.RunAsync(_context.Target, _context.Project, Service, _context.Logs, Progress, ct).ConfigureAwait(false);
             Count(built);
             if (built.PodImage == _lastGood)
                 return Report(built, _pod, clock.Elapsed, rolledOut: false);
@@ -100,7 +103,7 @@ internal sealed class ImageRuntime : IDevRuntime
     private async Task<DevPod?> RollOutAsync(ImageBuildResult built, CancellationToken ct)
     {
         var plan = await ImageStrategy.PlanForAsync(_context.Target, Service, built, ct).ConfigureAwait(false);
-        _context.Progress?.Report($"{Service.Name}: rolling out {built.PodImage}");
+        Progress?.Report($"{Service.Name}: rolling out {built.PodImage}");
         try
         {
             return await ApplyAsync(plan, ct).ConfigureAwait(false);
