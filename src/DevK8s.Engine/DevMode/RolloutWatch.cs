@@ -55,7 +55,7 @@ public static class RolloutWatch
                     ? ("OOMKilled", $"the container was killed for running out of memory (OOMKilled, limit {Limit(pod, container)})")
                     : waiting?.Reason == "CrashLoopBackOff"
                         ? ("CrashLoopBackOff", $"the container keeps crashing (CrashLoopBackOff, exit code {t.ExitCode})")
-                        : ("Terminated", $"the container exited with code {t.ExitCode}{(t.Reason is null ? "" : $" ({t.Reason})")}");
+                        : ("Terminated", $"the container exited (exit code {t.ExitCode}{(t.Reason is null ? "" : $", {t.Reason}")})");
                 throw await FailAsync(target, pod, container, reason, what,
                     reason == "OOMKilled" ? "Raise the container's memory limit in the manifest, or make the app use less, then save to rebuild."
                         : "Fix the crash (the last log lines are above), then save to rebuild.",

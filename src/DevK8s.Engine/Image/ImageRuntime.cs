@@ -24,6 +24,8 @@ internal sealed class ImageRuntime : IDevRuntime
     private PushReport? _last;
     private int _builds, _skipped, _rollbacks;
     private string? _lastError;
+    // Images whose rollout failed: a save that changes nothing in them does not roll them out again.
+    private readonly HashSet<string> _failed = [];
 
     public ImageRuntime(DevRuntimeContext context)
     {
@@ -61,7 +63,7 @@ internal sealed class ImageRuntime : IDevRuntime
             while (await _changed.WaitAsync(Debounce, ct).ConfigureAwait(false)) { }
             try
             {
-                await PushAsync(ct).ConfigureAwait(false);
+                await IterateAsync(onDemand: false, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
             catch (DevSessionEndedException) { throw; }
@@ -79,7 +81,9 @@ internal sealed class ImageRuntime : IDevRuntime
         catch (SemaphoreFullException) { } // one rebuild queued already
     }
 
-    public async Task<PushReport> PushAsync(CancellationToken ct)
+    public Task<PushReport> PushAsync(CancellationToken ct) => IterateAsync(onDemand: true, ct);
+
+    private async Task<PushReport> IterateAsync(bool onDemand, CancellationToken ct)
     {
         await _one.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -89,6 +93,12 @@ internal sealed class ImageRuntime : IDevRuntime
             Count(built);
             if (built.PodImage == _lastGood)
                 return Report(built, _pod, clock.Elapsed, rolledOut: false);
+            if (!onDemand && _failed.Contains(built.PodImage))
+            {
+                _context.Logs.Write(ImageStrategy.Record(Service, _pod,
+                    $"{built.Tag} is the image whose rollout failed; not rolled out again until the input changes (or Sync-DevService {Service.Name})", "warning"));
+                return Report(built, _pod, clock.Elapsed, rolledOut: false);
+            }
             _context.Logs.Write(ImageStrategy.Record(Service, _pod, ImageStrategy.Summary(built)));
             var pod = await RollOutAsync(built, ct).ConfigureAwait(false);
             _lastGood = built.PodImage;
@@ -127,6 +137,7 @@ internal sealed class ImageRuntime : IDevRuntime
                 throw;
             }
             if (e is not RolloutFailedException failed) throw;
+            _failed.Add(built.PodImage);
             var message = $"{Service.Name}: the dev image {built.PodImage} did not roll out: {failed.Message}\nRolled back to the last good dev image {back}; the service keeps serving.";
             _lastError = message;
             _context.Logs.Write(ImageStrategy.Record(Service, _pod, message, "warning"));
