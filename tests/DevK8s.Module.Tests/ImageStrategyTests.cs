@@ -248,4 +248,89 @@ public class ImageStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceFi
         Assert.Equal(prod, TemplateJson(client, ns.Name, "img4"));
         Assert.Equal("Prod", host.Invoke("Get-DevService img4").OfType("DevService").Single().Str("Mode"));
     }
+
+    /// <summary>
+    /// Daemonless, with a sync section too; the context (what the local loop watches) is an empty
+    /// folder, so the test's own edits under site/ reach the cluster only through its explicit calls.
+    /// </summary>
+    private TempProject QuietProject(string app)
+    {
+        var project = new TempProject($"""
+            namespace: {ns.Name}
+            manifests: [k8s]
+            services:
+              {app}:
+                image:
+                  context: quiet
+                  base: 127.0.0.1:5000/devk8s-base/busybox:1
+                  layers:
+                    - from: site
+                      to: /app
+                  rolloutTimeoutSeconds: 30
+                sync:
+                  paths:
+                    - from: site
+                      to: /app
+            """);
+        project.Write($"k8s/{app}.yaml", Deployment(app));
+        project.Write("site/index.html", "<h1>quiet 1</h1>\n");
+        project.Write("quiet/README", "nothing to build here\n");
+        return project;
+    }
+
+    [SkippableFact]
+    public async Task Ctrl_C_during_a_rollout_leaves_the_last_good_dev_image_never_a_half_rolled_workload()
+    {
+        var client = TestCluster.Require();
+        using var project = QuietProject("img5");
+        using var host = Deployed(project, "img5", client, ns.Name);
+        host.Invoke("Start-DevService img5 -Strategy Image").AssertNoErrors();
+        var good = Container(client, ns.Name, "img5").Image;
+
+        // Never ready (serves on another port): the rollout waits for readiness when Ctrl+C comes.
+        project.Write("site/run.sh", "exec httpd -f -p 9090 -h /app\n");
+        var (state, _) = host.InvokeAndStop("Sync-DevService img5", TimeSpan.FromSeconds(6));
+        Assert.Equal(System.Management.Automation.PSInvocationState.Stopped, state);
+        Assert.Equal(good, Container(client, ns.Name, "img5").Image);
+        var pods = await EventuallyAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(ns.Name, labelSelector: "app=img5")).Items,
+            items => items.All(p => p.Spec.Containers[0].Image == good && p.Metadata.DeletionTimestamp is null), seconds: 30);
+        Assert.Single(pods);
+        Assert.Equal("<h1>quiet 1</h1>", await ServedAsync(client, ns.Name, "img5"));
+        host.Invoke("Stop-DevService img5").AssertNoErrors();
+    }
+
+    [SkippableFact]
+    public async Task Switch_DevStrategy_goes_from_Image_to_Sync_and_back_on_the_one_recorded_original()
+    {
+        var client = TestCluster.Require();
+        using var project = QuietProject("img6");
+        using var host = Deployed(project, "img6", client, ns.Name);
+        var prod = TemplateJson(client, ns.Name, "img6");
+
+        host.Invoke("Start-DevService img6 -Strategy Image").AssertNoErrors();
+        var image = Container(client, ns.Name, "img6").Image;
+        Assert.Matches(DigestPattern, image);
+        var recorded = client.AppsV1.ReadNamespacedDeployment("img6", ns.Name).Metadata.Annotations["devk8s.io/original"];
+
+        var sync = host.Invoke("Switch-DevStrategy img6 -Strategy Sync");
+        sync.AssertNoErrors();
+        Assert.Equal(("Sync", "Live"), (Assert.Single(sync.OfType("DevSession")).Str("Strategy"), Assert.Single(sync.OfType("DevSession")).Str("State")));
+        // Sync's template comes from the original: the prod image again, liveness probe relaxed.
+        var synced = Container(client, ns.Name, "img6");
+        Assert.Equal(ClusterProjectTests.Busybox, synced.Image);
+        Assert.Null(synced.LivenessProbe);
+        Assert.Equal(recorded, client.AppsV1.ReadNamespacedDeployment("img6", ns.Name).Metadata.Annotations["devk8s.io/original"]);
+
+        var back = host.Invoke("Switch-DevStrategy img6 -Strategy Image");
+        back.AssertNoErrors();
+        Assert.Equal("Image", Assert.Single(back.OfType("DevSession")).Str("Strategy"));
+        // Unchanged input: the same digest, found in the registry, nothing built.
+        Assert.Equal(image, Container(client, ns.Name, "img6").Image);
+        Assert.NotNull(Container(client, ns.Name, "img6").LivenessProbe);
+        Assert.Equal("<h1>quiet 1</h1>", await ServedAsync(client, ns.Name, "img6"));
+        Assert.Equal(recorded, client.AppsV1.ReadNamespacedDeployment("img6", ns.Name).Metadata.Annotations["devk8s.io/original"]);
+
+        host.Invoke("Stop-DevService img6").AssertNoErrors();
+        Assert.Equal(prod, TemplateJson(client, ns.Name, "img6"));
+    }
 }

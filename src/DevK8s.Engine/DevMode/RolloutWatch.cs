@@ -89,7 +89,7 @@ public static class RolloutWatch
         bool previous, CancellationToken ct)
     {
         var lines = await LastLinesAsync(target, pod, container, previous, ct).ConfigureAwait(false);
-        var warning = await LatestWarningAsync(target, pod, ct).ConfigureAwait(false);
+        var warning = await LatestWarningAsync(target, pod, container, ct).ConfigureAwait(false);
         var message = $"pod {pod.Metadata.Name}: {what}." +
                       (lines.Count == 0 ? "" : $"\nLast log lines of {container}:\n  " + string.Join("\n  ", lines)) +
                       (warning is null ? "" : $"\nLatest warning: {warning}");
@@ -115,13 +115,17 @@ public static class RolloutWatch
         }
     }
 
-    private static async Task<string?> LatestWarningAsync(KubeTarget target, V1Pod pod, CancellationToken ct)
+    private static async Task<string?> LatestWarningAsync(KubeTarget target, V1Pod pod, string container, CancellationToken ct)
     {
         try
         {
             var events = await target.Client.CoreV1.ListNamespacedEventAsync(target.Namespace,
                 fieldSelector: $"involvedObject.name={pod.Metadata.Name},type=Warning", cancellationToken: ct).ConfigureAwait(false);
-            var latest = events.Items.OrderByDescending(e => e.LastTimestamp ?? e.EventTime ?? e.Metadata.CreationTimestamp).FirstOrDefault();
+            // About the container first (probe failures, back-off, pull errors), then anything about the pod:
+            // node-level warnings repeated for every pod (MissingClusterDNS) would otherwise always win.
+            var latest = events.Items
+                .OrderByDescending(e => e.InvolvedObject?.FieldPath?.Contains($"{{{container}}}") == true)
+                .ThenByDescending(e => e.LastTimestamp ?? e.EventTime ?? e.Metadata.CreationTimestamp).FirstOrDefault();
             return latest is null ? null : $"{latest.Reason}: {latest.Message?.Trim()}";
         }
         catch (k8s.Autorest.HttpOperationException)
