@@ -160,7 +160,7 @@ public class ImageStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceFi
         Assert.Equal("DevK8s.RolloutFailed,DevK8s.Cmdlets.SyncDevServiceCommand", lateError.FullyQualifiedErrorId);
         Assert.Contains("no pod of the new template became ready within 20s", lateError.Exception.Message);
         Assert.Contains("listening on 9090", lateError.Exception.Message);
-        Assert.Contains("Readiness probe failed", lateError.Exception.Message);
+        Assert.Contains("main runs but its readiness probe (TCP connect to port 8080) has not passed", lateError.Exception.Message);
         Assert.Contains("rolloutTimeoutSeconds", lateError.ErrorDetails.RecommendedAction);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
         Assert.Equal(good, Container(client, ns.Name, "img2").Image);
@@ -332,5 +332,30 @@ public class ImageStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceFi
 
         host.Invoke("Stop-DevService img6").AssertNoErrors();
         Assert.Equal(prod, TemplateJson(client, ns.Name, "img6"));
+    }
+
+    [SkippableFact]
+    public void A_missing_builder_or_an_unreachable_registry_fails_before_the_workload_changes_with_what_to_do()
+    {
+        var client = TestCluster.Require();
+        using var project = DockerProject("img7", "\n      builder: podman");
+        using var host = Deployed(project, "img7", client, ns.Name);
+        var prod = TemplateJson(client, ns.Name, "img7");
+
+        var noBuilder = Assert.Single(host.Invoke("Start-DevService img7 -Strategy Image").Errors);
+        Assert.Equal("DevK8s.BuilderNotFound,DevK8s.Cmdlets.StartDevServiceCommand", noBuilder.FullyQualifiedErrorId);
+        Assert.Contains("the image builder 'podman'", noBuilder.Exception.Message);
+        Assert.Contains("Test-DevEnvironment", noBuilder.ErrorDetails.RecommendedAction);
+        Assert.Equal(prod, TemplateJson(client, ns.Name, "img7"));
+
+        // Nothing listens on port 1: the registry client's own words, and the template untouched.
+        project.Write("devk8s.yaml", File.ReadAllText(project.PathOf("devk8s.yaml"))
+            .Replace("      builder: podman", "").Replace("127.0.0.1:5000/devk8s-test/", "127.0.0.1:1/devk8s-test/"));
+        var unreachable = Assert.Single(host.Invoke("Start-DevService img7 -Strategy Image").Errors);
+        Assert.Equal("DevK8s.PushFailed,DevK8s.Cmdlets.StartDevServiceCommand", unreachable.FullyQualifiedErrorId);
+        Assert.Contains("the registry 127.0.0.1:1 cannot be used", unreachable.Exception.Message);
+        Assert.False(string.IsNullOrEmpty(unreachable.ErrorDetails.RecommendedAction));
+        Assert.Equal(prod, TemplateJson(client, ns.Name, "img7"));
+        Assert.Equal("Prod", host.Invoke("Get-DevService img7").OfType("DevService").Single().Str("Mode"));
     }
 }

@@ -74,6 +74,13 @@ public static class RolloutWatch
         if (pod is null) return new RolloutFailedException("ReadinessDeadline", what + "; no pod was even created.", action, [], null);
         var unscheduled = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False");
         if (unscheduled is not null) what += $"; the pod is not scheduled: {unscheduled.Message}";
+        var status = pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == container);
+        var probe = pod.Spec.Containers.FirstOrDefault(c => c.Name == container)?.ReadinessProbe;
+        // Events are best-effort (a busy kubelet drops them): the pod's own status always says this much.
+        if (status is { Ready: false, State.Running: not null } && probe is not null)
+            what += $"; {container} runs but its readiness probe ({Describe(probe)}) has not passed";
+        else if (status?.State?.Waiting is { } waiting)
+            what += $"; {container} is waiting: {waiting.Reason} {waiting.Message}".TrimEnd();
         return await FailAsync(target, pod, container, "ReadinessDeadline", what, action, previous: false, ct).ConfigureAwait(false);
     }
 
@@ -95,6 +102,12 @@ public static class RolloutWatch
                       (warning is null ? "" : $"\nLatest warning: {warning}");
         return new RolloutFailedException(reason, message, action, lines, warning);
     }
+
+    private static string Describe(V1Probe probe) =>
+        probe.HttpGet is { } h ? $"HTTP GET {h.Path} on port {h.Port}"
+        : probe.TcpSocket is { } t ? $"TCP connect to port {t.Port}"
+        : probe.Exec is { } e ? $"exec {string.Join(' ', e.Command ?? [])}"
+        : "as configured";
 
     private static string Limit(V1Pod pod, string container) =>
         pod.Spec.Containers.FirstOrDefault(c => c.Name == container)?.Resources?.Limits is { } l && l.TryGetValue("memory", out var m) ? m.ToString() : "none set";

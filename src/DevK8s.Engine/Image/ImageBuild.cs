@@ -131,7 +131,7 @@ public static class ImageBuild
     {
         try { return (await registry.GetManifestAsync(tagged, ct).ConfigureAwait(false)).Digest; }
         catch (RegistryException e) when (e.Kind == RegistryErrorKind.NotFound) { return null; }
-        catch (RegistryException e) { throw new ImageLoopException("PushFailed", $"the registry refused: {e.Summary}", e.Hint, inner: e); }
+        catch (RegistryException e) { throw new ImageLoopException("PushFailed", $"the registry {tagged.Registry} cannot be used: {e.Summary}", e.Hint, inner: e); }
     }
 
     private static async Task<T> Guard<T>(ServiceConfig service, ImageReference push, LocalRegistryHosting? local, Func<Task<T>> call)
