@@ -10,7 +10,8 @@ namespace DevK8s.Bench;
 /// P5: a one-line change in the sample's catalog (its VERSION) until the new code answers through
 /// the Service and no old pod is left, one replica, medians of the runs. The cargo build is measured
 /// once per change and excluded from every side. Sides: the hand loop (docker build, docker push,
-/// kubectl set image, kubectl rollout status), DevK8s Image with docker, DevK8s daemonless layers;
+/// kubectl set image, kubectl rollout status), DevK8s Image with docker, DevK8s daemonless layers (the new
+/// binary on the prod image, which keeps its CMD and ENV);
 /// and Sync-DevService when nothing changed (the prebuild's own no-op cargo run included).
 /// </summary>
 internal static class ImageBench
@@ -63,7 +64,7 @@ internal static class ImageBench
 
         var layersProject = Project(sample, ns, "layers", $"""
                   repository: {Registry}/devk8s-bench/catalog-layers
-                  base: {Registry}/devk8s-base/bookworm:1
+                  base: {Registry}/devk8s-sample/catalog:prod
                   layers: [{"{"}from: target/release/catalog, to: /usr/local/bin/catalog{"}"}]
             """);
         await MeasureDevK8sAsync(target, layersProject, sample, runs, change, result, result.Layers, result.LayersBytes, "layers");
@@ -71,7 +72,7 @@ internal static class ImageBench
         // Nothing changed: the prebuild runs (cargo finds nothing to do), the tag is the same, nothing is sent.
         var unchangedProject = Project(sample, ns, "unchanged", $"""
                   repository: {Registry}/devk8s-bench/catalog-layers
-                  base: {Registry}/devk8s-base/bookworm:1
+                  base: {Registry}/devk8s-sample/catalog:prod
                   layers: [{"{"}from: target/release/catalog, to: /usr/local/bin/catalog{"}"}]
                   prebuild: cargo build --release --bin catalog
             """);

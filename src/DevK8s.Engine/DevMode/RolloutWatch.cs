@@ -49,13 +49,16 @@ public static class RolloutWatch
             if (waiting?.Reason is { } c && CreateReasons.Contains(c))
                 throw await FailAsync(target, pod, container, "CreateContainer", $"the container cannot start ({c}: {waiting.Message?.Trim()})",
                     "Fix the container's command, environment or volumes (see the event), then save to rebuild.", previous: false, ct).ConfigureAwait(false);
-            if (terminated is { } t && (t.ExitCode != 0 || t.Reason == "OOMKilled"))
+            // A workload's container must keep running: any exit, even code 0, is a failure here.
+            if (terminated is { } t)
             {
+                var exited = $"exit code {t.ExitCode}{(t.Reason is null ? "" : $", {t.Reason}")}";
                 var (reason, what) = t.Reason == "OOMKilled"
                     ? ("OOMKilled", $"the container was killed for running out of memory (OOMKilled, limit {Limit(pod, container)})")
                     : waiting?.Reason == "CrashLoopBackOff"
-                        ? ("CrashLoopBackOff", $"the container keeps crashing (CrashLoopBackOff, exit code {t.ExitCode})")
-                        : ("Terminated", $"the container exited (exit code {t.ExitCode}{(t.Reason is null ? "" : $", {t.Reason}")})");
+                        ? ("CrashLoopBackOff", $"the container keeps exiting (CrashLoopBackOff, {exited})")
+                        : ("Terminated", $"the container exited ({exited})");
+                if (t.ExitCode == 0) what += "; a service's process must keep running: check the image's command (CMD/ENTRYPOINT) or the workload's";
                 throw await FailAsync(target, pod, container, reason, what,
                     reason == "OOMKilled" ? "Raise the container's memory limit in the manifest, or make the app use less, then save to rebuild."
                         : "Fix the crash (the last log lines are above), then save to rebuild.",
