@@ -18,7 +18,8 @@ internal static class ImageBench
 {
     public sealed record Result(List<double> Hand, List<double> Docker, List<double> Layers, List<double> LayersBytes, List<double> Unchanged, List<double> Cargo);
 
-    private sealed class Counter { public int Value; }
+    // A nonce per bench run: content tags of an earlier run must not turn a change into "unchanged".
+    private sealed class Counter { public int Value; public readonly string Run = Guid.NewGuid().ToString("N")[..6]; }
 
     private const string Registry = "127.0.0.1:5000";
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
@@ -31,6 +32,8 @@ internal static class ImageBench
         using var target = KubeTarget.Open(new KubeTargetOptions(Namespace: ns));
         try { await target.Client.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new() { Name = ns } }); }
         catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict) { }
+        // A fresh prod workload: an interrupted earlier run may have left it in dev mode.
+        Run(kubectl, "--kubeconfig", kubeconfig, "-n", ns, "delete", "deployment/catalog", "--ignore-not-found", "--wait=true");
         Run(kubectl, "--kubeconfig", kubeconfig, "-n", ns, "apply", "-f", Path.Combine(sample, "k8s", "catalog.yaml"));
         Run(kubectl, "--kubeconfig", kubeconfig, "-n", ns, "scale", "deployment/catalog", "--replicas=1");
         Run(kubectl, "--kubeconfig", kubeconfig, "-n", ns, "rollout", "status", "deployment/catalog", "--timeout=180s");
@@ -43,8 +46,8 @@ internal static class ImageBench
         var change = new Counter();
         for (var i = 0; i < runs; i++)
         {
-            var version = Edit(sample, ++change.Value, result);
-            var image = $"{Registry}/devk8s-bench/catalog-hand:{change.Value}";
+            var version = Edit(sample, $"{change.Run}-{++change.Value}", result);
+            var image = $"{Registry}/devk8s-bench/catalog-hand:{change.Run}-{change.Value}";
             var clock = Stopwatch.StartNew();
             Run(docker, "build", "-q", "-f", Path.Combine(sample, "services", "catalog", "Dockerfile"), "-t", image, sample);
             Run(docker, "push", image);
@@ -103,7 +106,7 @@ internal static class ImageBench
         await session.DisposeAsync();
         for (var i = 0; i < runs; i++)
         {
-            var version = Edit(sample, ++change.Value, result);
+            var version = Edit(sample, $"{change.Run}-{++change.Value}", result);
             var clock = Stopwatch.StartNew();
             var report = await DevSessions.PushAsync(target, project, service, null, CancellationToken.None);
             await ServedAsync(target, version);
@@ -115,7 +118,7 @@ internal static class ImageBench
     }
 
     /// <summary>A new VERSION in the catalog's source, built by cargo (timed apart, excluded).</summary>
-    private static string Edit(string sample, int change, Result result)
+    private static string Edit(string sample, string change, Result result)
     {
         var version = $"catalog bench {change}";
         var main = Path.Combine(sample, "services", "catalog", "src", "main.rs");
