@@ -358,4 +358,28 @@ public class ImageStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceFi
         Assert.Equal(prod, TemplateJson(client, ns.Name, "img7"));
         Assert.Equal("Prod", host.Invoke("Get-DevService img7").OfType("DevService").Single().Str("Mode"));
     }
+
+    [SkippableFact]
+    public void Ctrl_C_during_the_build_stops_the_builder_at_once_and_the_workload_never_changes()
+    {
+        var client = TestCluster.Require();
+        using var project = DockerProject("img8");
+        using var host = Deployed(project, "img8", client, ns.Name);
+        var prod = TemplateJson(client, ns.Name, "img8");
+        var marker = $"devk8s-slow-build-{Guid.NewGuid():N}";
+        project.Write("app/Dockerfile", $"FROM {ClusterProjectTests.Busybox}\nRUN echo {marker} && sleep 120\nCOPY site /app\n");
+
+        var (state, stopTook) = host.InvokeAndStop("Start-DevService img8 -Strategy Image", TimeSpan.FromSeconds(5));
+        Assert.Equal(System.Management.Automation.PSInvocationState.Stopped, state);
+        Assert.True(stopTook < TimeSpan.FromSeconds(10), $"Ctrl+C took {stopTook}");
+        Assert.Equal(prod, TemplateJson(client, ns.Name, "img8"));
+        Assert.Equal("Prod", host.Invoke("Get-DevService img8").OfType("DevService").Single().Str("Mode"));
+        // The builder's process tree is gone: no docker client of this build is left running.
+        var left = Process.GetProcesses().Where(p =>
+        {
+            try { return File.ReadAllText($"/proc/{p.Id}/cmdline").Contains(project.PathOf("app")); }
+            catch (Exception) { return false; }
+        }).ToList();
+        Assert.Empty(left);
+    }
 }
