@@ -9,7 +9,8 @@ public static class ConfigLoader
 
     internal static readonly string[] RootKeys = ["version", "name", "namespace", "context", "manifests", "services"];
     internal static readonly string[] ServiceKeys = ["workload", "container", "strategy", "image", "sync", "binary", "intercept"];
-    internal static readonly string[] ImageKeys = ["repository", "context", "dockerfile", "builder", "buildArgs", "prebuild"];
+    internal static readonly string[] ImageKeys = ["repository", "context", "dockerfile", "builder", "buildArgs", "prebuild", "base", "layers", "rolloutTimeoutSeconds"];
+    internal static readonly string[] ImageLayerKeys = ["from", "to"];
     internal static readonly string[] SyncKeys = ["paths", "exclude", "onChange", "useGitignore", "debounceMs"];
     internal static readonly string[] SyncPathKeys = ["from", "to"];
     internal static readonly string[] SyncRuleKeys = ["match", "action", "command"];
@@ -136,7 +137,9 @@ public static class ConfigLoader
     {
         var map = r.Mapping(node, path, ImageKeys);
         if (map is null) return null;
-        var repository = r.String(ConfigReader.Get(map, "repository"), $"{path}.repository", required: true, parent: node);
+        var errorsBefore = r.Errors.Count;
+        // Optional: without it, the cluster's published local registry (KEP-1755) is used.
+        var repository = r.String(ConfigReader.Get(map, "repository"), $"{path}.repository");
         if (repository is not null && (repository.Contains(' ') || repository.Contains('@') || repository != repository.ToLowerInvariant()))
             r.Error(ConfigReader.Get(map, "repository")!, $"{path}.repository", $"'{repository}' is not an image repository (lowercase, no tag or digest), e.g. 127.0.0.1:5000/shop/api");
         var context = r.ProjectPath(ConfigReader.Get(map, "context"), $"{path}.context", mustExist: true, defaultValue: ".");
@@ -146,7 +149,46 @@ public static class ConfigLoader
             r.Error(ConfigReader.Get(map, "builder")!, $"{path}.builder", $"'{builder}' is not one of {string.Join(", ", Builders)}");
         var buildArgs = r.StringMap(ConfigReader.Get(map, "buildArgs"), $"{path}.buildArgs");
         var prebuild = r.Command(ConfigReader.Get(map, "prebuild"), $"{path}.prebuild", local: true);
-        return repository is null || context is null ? null : new ImageConfig(repository, context, dockerfile, builder, buildArgs, prebuild);
+        var timeout = r.Int(ConfigReader.Get(map, "rolloutTimeoutSeconds"), $"{path}.rolloutTimeoutSeconds", 1, 3600);
+
+        var baseNode = ConfigReader.Get(map, "base");
+        var baseImage = r.String(baseNode, $"{path}.base", required: baseNode is not null);
+        var layers = new List<ImageLayerFile>();
+        var layersNode = ConfigReader.Get(map, "layers");
+        if (layersNode is not null)
+        {
+            if (layersNode is not YSequence seq || seq.Items.Count == 0)
+                r.Error(layersNode, $"{path}.layers", $"expected a list of {{ from, to }}, found {ConfigReader.Describe(layersNode)}");
+            else
+                for (var i = 0; i < seq.Items.Count; i++)
+                {
+                    var itemPath = $"{path}.layers[{i}]";
+                    var item = r.Mapping(seq.Items[i], itemPath, ImageLayerKeys);
+                    if (item is null) continue;
+                    // The artifact may appear only once the prebuild ran.
+                    var from = r.ProjectPath(ConfigReader.Get(item, "from"), $"{itemPath}.from", mustExist: false, required: true, parent: seq.Items[i]);
+                    var to = r.ContainerPath(ConfigReader.Get(item, "to"), $"{itemPath}.to", required: true, parent: seq.Items[i]);
+                    if (from is not null && to is not null) layers.Add(new ImageLayerFile(from, to));
+                }
+        }
+        if (baseNode is not null && layersNode is null)
+            r.Error(baseNode, $"{path}.base", "a base needs 'layers' (the local files to add, each { from, to })");
+        else if (layersNode is not null && baseNode is null)
+            r.Error(layersNode, $"{path}.layers", "layers need a 'base' image to go on (e.g. base: 127.0.0.1:5000/devk8s-base/bookworm:1)");
+        if (baseNode is not null)
+            foreach (var key in new[] { "dockerfile", "builder", "buildArgs" })
+                if (ConfigReader.Get(map, key) is { } conflicting)
+                    r.Error(conflicting, $"{path}.{key}", "does not apply with 'base' and 'layers': DevK8s assembles that image itself, without a builder");
+        if (baseImage is not null)
+        {
+            try { Image.ImageReference.Parse(baseImage); }
+            catch (FormatException e) { r.Error(baseNode!, $"{path}.base", e.Message); }
+        }
+        if (r.Errors.Count != errorsBefore || context is null) return null;
+        return new ImageConfig(repository, context, dockerfile, builder, buildArgs, prebuild)
+        {
+            Base = baseImage, Layers = layers, RolloutTimeoutSeconds = timeout,
+        };
     }
 
     private static SyncConfig? ReadSync(ConfigReader r, YNode? node, string path)

@@ -17,9 +17,24 @@ public sealed record WorkloadRef(string Kind, string Name)
     public override string ToString() => $"{Kind}/{Name}";
 }
 
+/// <summary>
+/// The Image strategy's section. <see cref="Repository"/> null means the cluster's published local
+/// registry (KEP-1755). With <see cref="Base"/> set, DevK8s assembles the image itself from the base
+/// and <see cref="Layers"/> (no builder, no Dockerfile).
+/// </summary>
 public sealed record ImageConfig(
-    string Repository, string Context, string? Dockerfile, string Builder,
-    IReadOnlyDictionary<string, string> BuildArgs, CommandSpec? Prebuild);
+    string? Repository, string Context, string? Dockerfile, string Builder,
+    IReadOnlyDictionary<string, string> BuildArgs, CommandSpec? Prebuild)
+{
+    public string? Base { get; init; }
+    public IReadOnlyList<ImageLayerFile> Layers { get; init; } = [];
+    /// <summary>How long a rollout may take to become ready; null: the workload's progressDeadlineSeconds.</summary>
+    public int? RolloutTimeoutSeconds { get; init; }
+    public bool Daemonless => Base is not null;
+}
+
+/// <summary>A local file or folder (absolute) and where it lands in the image.</summary>
+public sealed record ImageLayerFile(string From, string To);
 
 public sealed record SyncPath(string From, string To);
 

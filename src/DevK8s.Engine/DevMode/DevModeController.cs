@@ -111,7 +111,8 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
             // nothing of DevK8s runs in those pods.
             if (change.Plan.KeepTemplate) return null;
             if (change.RolledOut)
-                await WaitForRolloutAsync(workload, progress, TimeSpan.FromMinutes(3), ct).ConfigureAwait(false);
+                await WaitForRolloutAsync(workload, progress, change.Plan.Watch?.Deadline ?? TimeSpan.FromMinutes(3), ct,
+                    change.Plan.Watch is { } watch ? (watch, built.TemplateId!, FindContainer(built.Template.Spec).Name) : null).ConfigureAwait(false);
             return await FindDevPodAsync(change.Session.SessionId, ct).ConfigureAwait(false)
                 ?? throw new DevModeException($"{service.Workload} rolled out, but no ready pod runs its dev template {built.TemplateId}.");
         }
@@ -153,7 +154,8 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
     public async Task WaitForRolloutAsync(IProgress<string>? progress, TimeSpan timeout, CancellationToken ct) =>
         await WaitForRolloutAsync(await RequireAsync(ct).ConfigureAwait(false), progress, timeout, ct).ConfigureAwait(false);
 
-    private static async Task WaitForRolloutAsync(Workload workload, IProgress<string>? progress, TimeSpan timeout, CancellationToken ct)
+    private async Task WaitForRolloutAsync(Workload workload, IProgress<string>? progress, TimeSpan timeout, CancellationToken ct,
+        (RolloutWatchOptions Options, string TemplateId, string Container)? watch = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         var last = "";
@@ -163,6 +165,10 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
             if (done) return;
             if (status != last) progress?.Report($"waiting for {workload.Ref}: {status}");
             last = status;
+            // A plan that asks for it fails fast with the reason (RolloutWatch.cs) instead of waiting out the deadline.
+            if (watch is { } w) await RolloutWatch.CheckAsync(target, workload.LabelSelector(), w.TemplateId, w.Container, w.Options, ct).ConfigureAwait(false);
+            if (DateTime.UtcNow > deadline && watch is { } late)
+                throw await RolloutWatch.DeadlineExceededAsync(target, workload.LabelSelector(), late.TemplateId, late.Container, late.Options, status, ct).ConfigureAwait(false);
             if (DateTime.UtcNow > deadline)
                 throw new DevModeException($"{workload.Ref} did not become ready in dev mode: rollout not finished after {timeout.TotalSeconds:0}s ({status}).",
                     "Check the dev pod's logs (Watch-DevLog) and events; the container command may fail under the dev template.");

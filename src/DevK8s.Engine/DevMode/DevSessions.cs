@@ -143,7 +143,8 @@ public static class DevSessions
             ApplyPlanAsync = async (plan, token) =>
             {
                 var change = await session.Controller.PrepareAsync(record, plan, force: false, mustBeInDevMode: true, token, requireSession: record.SessionId).ConfigureAwait(false);
-                return await session.Controller.CommitAsync(change, progress, token).ConfigureAwait(false);
+                // No progress: the starting cmdlet's reporter is gone by the time a live loop applies a new plan.
+                return await session.Controller.CommitAsync(change, null, token).ConfigureAwait(false);
             },
         };
         session.Runtime = await impl.StartAsync(context, ct).ConfigureAwait(false);

@@ -27,6 +27,9 @@ public sealed record DevTemplatePlan
     /// <summary>Remove liveness and startup probes: a dev process restarts on purpose and may start slowly.</summary>
     public bool RelaxProbes { get; init; } = true;
 
+    /// <summary>Watch the rollout: fail fast with the reason and give up at a deadline (RolloutWatch); null waits up to 3 minutes.</summary>
+    public RolloutWatchOptions? Watch { get; init; }
+
     /// <summary>Tools the image must have for this loop (checked with one exec before anything changes).</summary>
     public IReadOnlyList<string> RequiredTools { get; init; } = [];
 

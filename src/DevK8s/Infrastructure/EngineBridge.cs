@@ -74,6 +74,8 @@ internal static class EngineBridge
             $"Ask {owned.Owner} to run Stop-DevService, or add -Force to take the session over."),
         Engine.DevMode.DevModeDriftException drift => Errors.Create(drift, "DevModeDrifted", ErrorCategory.ResourceBusy, target,
             "See the change (Get-DevService | Format-List Name, Drift). To keep it, put it into the prod manifests and Deploy-DevProject (that updates the recorded original); to discard it, Stop-DevService -Force."),
+        Engine.Image.ImageLoopException im => Errors.Create(im, im.ErrorId, im.ErrorId == "BuilderNotFound" ? ErrorCategory.NotInstalled : ErrorCategory.InvalidOperation, target, im.RecommendedAction),
+        Engine.DevMode.RolloutFailedException rf => Errors.Create(rf, "RolloutFailed", ErrorCategory.InvalidResult, target, rf.RecommendedAction),
         Engine.DevMode.DevModeException dm => Errors.Create(dm, "DevModeFailed", ErrorCategory.InvalidOperation, target, dm.RecommendedAction),
         Engine.Intercept.TelepresenceException tp => Errors.Create(tp, tp.ErrorId,
             tp.ErrorId is "TelepresenceNotFound" or "TelepresenceTooOld" ? ErrorCategory.NotInstalled
