@@ -15,16 +15,13 @@ public static class ShutdownHooks
     private static int _next;
     private static int _installed;
 
-    private static int _shuttingDown;
-
     public static IDisposable Add(Action hook)
     {
         Install();
         var id = Interlocked.Increment(ref _next);
         Hooks[id] = hook;
-        // A process started while the hooks already run (SIGTERM right after its start) must not
-        // outlive us: its hook runs at once instead of never.
-        if (Volatile.Read(ref _shuttingDown) == 1) RunAll();
+        // Not run at once when added during shutdown: the clean-up itself starts processes
+        // (telepresence leave) whose hooks would kill them.
         return new Registration(id);
     }
 
@@ -44,7 +41,6 @@ public static class ShutdownHooks
 
     private static void RunAll()
     {
-        Volatile.Write(ref _shuttingDown, 1);
         foreach (var id in Hooks.Keys.OrderDescending())
             if (Hooks.TryRemove(id, out var hook))
             {

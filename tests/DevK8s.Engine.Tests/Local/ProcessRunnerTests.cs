@@ -108,6 +108,9 @@ public sealed class ProcessRunnerTests : IDisposable
         // The intermediate shell exits at once: the grandchild is re-parented, out of reach of a parent-child walk.
         await using var process = ProcessRunner.Start(Sh($"sh -c 'trap \"\" TERM; sleep 60 & echo $! > {_dir}/gc'; trap '' TERM; echo up; exec sleep 60"), "svc", log);
         var grandchild = ReadPid("gc");
+        // "up" comes after the trap: only then does the process really ignore TERM (a loaded machine is slow to get there).
+        var ready = Stopwatch.StartNew();
+        while (!log.Records.Any(r => r.Message == "up") && ready.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(20);
         var clock = Stopwatch.StartNew();
         await process.StopAsync(TimeSpan.FromSeconds(1));
         Assert.InRange(clock.Elapsed.TotalSeconds, 0.9, 10); // the 1 s grace, then KILL
