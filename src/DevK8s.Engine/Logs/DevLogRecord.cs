@@ -1,7 +1,7 @@
 namespace DevK8s.Engine.Logs;
 
 /// <summary>Where a log line came from: a container in the cluster, DevK8s itself (sync events), or a local process.</summary>
-public enum LogSource { Cluster, Sync, Local }
+public enum LogSource { Cluster, Sync, Local, Build }
 
 /// <summary>One line of a dev session's merged log stream.</summary>
 public sealed record DevLogRecord(

@@ -54,7 +54,7 @@ public sealed class DevSyncResult
     public DateTimeOffset Time { get; init; }
 }
 
-public enum DevLogSource { Cluster, Sync, Local }
+public enum DevLogSource { Cluster, Sync, Local, Build }
 
 /// <summary>One line of the merged log of a service: its pods' containers, DevK8s' sync events, local processes.</summary>
 public sealed class DevLogRecord
