@@ -5,8 +5,8 @@ namespace DevK8s.Engine.Binary;
 
 /// <summary>
 /// Which saves rebuild: the `watch` patterns (gitignore-style, relative to the project) or, without
-/// them, everything under the working directory; never what .gitignore ignores, .git/ or target/
-/// (the build's own output would otherwise trigger the next build).
+/// them, everything under the working directory; never what .gitignore ignores, .git/, target/ or
+/// the artifact (the build's own output would otherwise trigger the next build).
 /// </summary>
 internal sealed class BinaryWatch
 {
@@ -25,7 +25,10 @@ internal sealed class BinaryWatch
     {
         var patterns = config.WatchPatterns;
         var root = patterns.Count == 0 ? config.WorkingDirectory : project.Directory;
-        var filter = new SyncFilter(root, NeverWatched, useGitignore: true, project.Directory);
+        // The artifact itself is written by every build: watching it would make each build start the next.
+        var artifact = Path.GetRelativePath(root, config.Artifact).Replace(Path.DirectorySeparatorChar, '/');
+        var never = artifact.StartsWith("../", StringComparison.Ordinal) ? NeverWatched : [.. NeverWatched, "/" + artifact];
+        var filter = new SyncFilter(root, never, useGitignore: true, project.Directory);
         var include = patterns.Count == 0 ? null : IgnoreRules.Parse(patterns);
         return new BinaryWatch(root, filter, include, root + "\n" + string.Join("\n", patterns));
     }
