@@ -46,6 +46,7 @@ internal sealed class BinaryRuntime : IDevRuntime, IBuildSubscriber
 
     public string Service => _context.Service.Name;
     public BinaryWatch Watch { get; }
+    public string ArtifactPath => Path.GetFullPath(_config.Artifact);
     public event Action<bool>? ConnectionChanged;
 
     private string ArtifactName => Path.GetRelativePath(_context.Project.Directory, _config.Artifact).Replace('\\', '/');

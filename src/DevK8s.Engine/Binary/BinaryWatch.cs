@@ -38,6 +38,14 @@ internal sealed class BinaryWatch
         !_filter.IsExcluded(relativePath, isDirectory: false)
         && (_include is null || _include.IsIgnored(relativePath, isDirectory: false) || _include.IsIgnored(relativePath, isDirectory: true));
 
-    public IDisposable Start(Action changed) =>
-        new ChangeWatcher(Root, _filter, poll: false, TimeSpan.FromMilliseconds(500), rel => { if (Matters(rel)) changed(); }, changed);
+    /// <summary>Calls <paramref name="changed"/> with the full path of each relevant change (null: events were lost).</summary>
+    public IDisposable Start(Action<string?> changed) =>
+        new ChangeWatcher(Root, _filter, poll: false, TimeSpan.FromMilliseconds(500),
+            rel =>
+            {
+                // A folder's own events (its mtime moves when a build creates a file in it) are not
+                // saves: the files in it report their own changes.
+                var full = Path.GetFullPath(Path.Combine(Root, rel));
+                if (!Directory.Exists(full) && Matters(rel)) changed(full);
+            }, () => changed(null));
 }

@@ -8,6 +8,8 @@ internal interface IBuildSubscriber
 {
     string Service { get; }
     BinaryWatch Watch { get; }
+    /// <summary>The artifact's full path: written by every build, so never a reason for the next one.</summary>
+    string ArtifactPath { get; }
     /// <summary>Writes a build line to this service's log (the Build source).</summary>
     void BuildLog(DevLogRecord record);
     void BuildProgress(string line);
@@ -165,10 +167,11 @@ internal sealed class BuildGroup : ILogSink
     }
 
     /// <summary>A watched file changed: build once the saves have been quiet for a moment (at most a second later).</summary>
-    private void Changed()
+    private void Changed(string? fullPath)
     {
         lock (_lock)
         {
+            if (fullPath is not null && _subscribers.Any(s => string.Equals(s.ArtifactPath, fullPath, StringComparison.Ordinal))) return;
             _lastChange = DateTime.UtcNow;
             if (_debouncing || _life.IsCancellationRequested) return;
             _debouncing = true;
