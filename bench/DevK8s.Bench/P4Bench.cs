@@ -4,6 +4,7 @@ using DevK8s.Engine.Cluster;
 using DevK8s.Engine.Config;
 using DevK8s.Engine.DevMode;
 using DevK8s.Engine.Logs;
+using k8s;
 
 namespace DevK8s.Bench;
 
