@@ -102,7 +102,7 @@ internal sealed class BinaryRuntime : IDevRuntime, IBuildSubscriber
         _last = outcome;
         if (!outcome.Ok && outcome.Kind != DeployKind.BuildFailed) Log("error", outcome.Fix is null ? outcome.Message : $"{outcome.Message} {outcome.Fix}");
         else if (outcome.Kind == DeployKind.Unchanged) Log("stdout", outcome.Message);
-        if (outcome.Report is { } report && outcome.Kind == DeployKind.Deployed) _context.OnPush(report);
+        if (outcome.Report is { } report) _context.OnPush(report);
         return outcome;
     }
 
