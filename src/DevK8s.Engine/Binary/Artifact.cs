@@ -4,34 +4,67 @@ using System.Security.Cryptography;
 namespace DevK8s.Engine.Binary;
 
 /// <summary>
-/// An artifact as read once after a build: its hashes and its gzip, kept in memory so the last good
+/// An artifact as read once after a build: its hash and its payload, kept in memory so the last good
 /// one can be sent again to a replaced pod even if a later build is rewriting the file.
 /// </summary>
 internal sealed class Artifact
 {
-    private Artifact(string path, long size, string sha256, string md5, byte[] gzipped) =>
-        (Path, Size, Sha256, Md5, Gzipped) = (path, size, sha256, md5, gzipped);
+    private const int Sample = 1 << 20;
+    private readonly byte[] _content;
+    private readonly Lazy<string> _md5;
+
+    private Artifact(string path, byte[] content, string sha256)
+    {
+        (Path, _content, Sha256) = (path, content, sha256);
+        _md5 = new Lazy<string>(() => Convert.ToHexString(MD5.HashData(_content)).ToLowerInvariant());
+    }
 
     public string Path { get; }
-    public long Size { get; }
+    public long Size => _content.Length;
     public string Sha256 { get; }
-    public string Md5 { get; }
-    public byte[] Gzipped { get; }
+    /// <summary>Only for images without sha256sum: computed when first asked for.</summary>
+    public string Md5 => _md5.Value;
+    public byte[] Payload { get; private set; } = [];
+    public bool Gzipped { get; private set; }
 
-    /// <summary>Hashes are cheap next to gzip, so they come first and gzip only runs for a changed artifact.</summary>
-    public static (string Sha256, string Md5, byte[] Content) Hash(string path)
+    public static Artifact Read(string path)
     {
         var bytes = File.ReadAllBytes(path);
-        return (Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(), Convert.ToHexString(MD5.HashData(bytes)).ToLowerInvariant(), bytes);
+        return new Artifact(path, bytes, Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant());
     }
 
-    public static Artifact Compress(string path, (string Sha256, string Md5, byte[] Content) hashed)
+    /// <summary>
+    /// gzip when it pays: a binary usually halves, but padding, embedded archives or an already
+    /// compressed payload do not shrink, and gzip'ing 50 MB of those costs seconds for nothing. A 1 MB
+    /// sample from the middle decides.
+    /// </summary>
+    public Artifact Prepare()
     {
-        using var buffer = new MemoryStream(hashed.Content.Length / 2 + 4096);
-        // Fastest: the link, not the CPU, is the bottleneck for a binary of a few MB.
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(hashed.Content);
-        return new Artifact(path, hashed.Content.Length, hashed.Sha256, hashed.Md5, buffer.ToArray());
+        if (Payload.Length > 0) return this;
+        var start = Math.Max(0, _content.Length / 2 - Sample / 2);
+        var sample = _content.AsSpan(start, Math.Min(Sample, _content.Length - start));
+        if (_content.Length > Sample && Compress(sample).Length > sample.Length * 9 / 10)
+        {
+            (Payload, Gzipped) = (_content, false);
+            return this;
+        }
+        (Payload, Gzipped) = (Compress(_content), true);
+        return this;
     }
 
-    public bool Matches(string? remoteHash) => remoteHash is not null && (remoteHash == Sha256 || remoteHash == Md5);
+    private static byte[] Compress(ReadOnlySpan<byte> data)
+    {
+        using var buffer = new MemoryStream(data.Length / 2 + 4096);
+        // Fastest: the link, not the CPU, is the bottleneck for a binary of a few MB.
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(data);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Whether the container's hash (sha256, or md5 from an image without sha256sum) is this artifact's.</summary>
+    public bool Matches(string? remoteHash) => remoteHash switch
+    {
+        null => false,
+        { Length: 32 } => remoteHash == Md5,
+        _ => remoteHash == Sha256,
+    };
 }

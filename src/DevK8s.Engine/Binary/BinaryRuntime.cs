@@ -20,7 +20,9 @@ internal sealed class BinaryRuntime : IDevRuntime, IBuildSubscriber
     private readonly BuildGroup _group;
     private readonly SemaphoreSlim _deploying = new(1, 1);
     private readonly SemaphoreSlim _lost = new(0);
-    private readonly ConcurrentDictionary<string, ContainerOffer> _offers = new(StringComparer.Ordinal);
+    // Process-wide: a Sync ↔ Binary switch keeps the pod, and what its image offers does not change.
+    private static readonly ConcurrentDictionary<string, ContainerOffer> Offers = new(StringComparer.Ordinal);
+    private Task _warmUp = Task.CompletedTask;
     private volatile IProgress<string>? _progress;
     private volatile Artifact? _lastGood;
     private volatile string? _deployedHash;
@@ -55,6 +57,9 @@ internal sealed class BinaryRuntime : IDevRuntime, IBuildSubscriber
     public async Task<DeployOutcome> BuildAndDeployAsync(IProgress<string>? progress, CancellationToken ct)
     {
         _progress = progress;
+        // The pod side (channel, probe) gets ready while the build runs: at start, and on a switch
+        // with the artifact already built, they are most of the wait.
+        if (_lastGood is null && _warmUp.IsCompleted) _warmUp = WarmUpAsync(ct);
         try
         {
             var round = await _group.RequestAsync().WaitAsync(ct).ConfigureAwait(false);
@@ -65,6 +70,29 @@ internal sealed class BinaryRuntime : IDevRuntime, IBuildSubscriber
         {
             _progress = null;
         }
+    }
+
+    private async Task WarmUpAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _channel.OpenAsync(ct).ConfigureAwait(false);
+            if (File.Exists(_config.Artifact) && _channel.Pod is { } pod)
+                await OfferAsync(pod, ArtifactInspector.Inspect(_config.Artifact), ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Only a head start: the deploy opens, probes and reports failures itself.
+        }
+    }
+
+    private async Task<ContainerOffer> OfferAsync(DevPod pod, ArtifactInfo info, CancellationToken ct)
+    {
+        var key = $"{_context.Target.Context}/{_context.Target.Namespace}/{pod.Name}/{pod.Container}\n{string.Join("\n", ContainerProbe.Questions(info, _config.Target))}";
+        if (Offers.TryGetValue(key, out var offer)) return offer;
+        offer = await ContainerProbe.RunAsync(_context.Target, pod.Name, pod.Container, info, _config.Target, ct).ConfigureAwait(false);
+        Offers[key] = offer;
+        return offer;
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -119,13 +147,13 @@ internal sealed class BinaryRuntime : IDevRuntime, IBuildSubscriber
                 "Set binary.artifact in devk8s.yaml to the file the build produces (cargo: target/release/<bin> or target/<triple>/release/<bin>), or make the build produce it.", null);
         try
         {
-            var hashed = Artifact.Hash(_config.Artifact);
-            if (_deployedHash is { } deployed && (deployed == hashed.Sha256 || deployed == hashed.Md5) && _channel.IsOpen)
+            var artifact = Artifact.Read(_config.Artifact);
+            if (_deployedHash == artifact.Sha256 && _channel.IsOpen)
                 return new DeployOutcome(Service, DeployKind.Unchanged,
-                    $"build #{build.Number}: {ArtifactName} is unchanged (sha256 {hashed.Sha256[..12]}); {Service} not touched.", null,
+                    $"build #{build.Number}: {ArtifactName} is unchanged (sha256 {artifact.Sha256[..12]}); {Service} not touched.", null,
                     Report($"build #{build.Number}: unchanged, not touched", 0, TimeSpan.Zero));
             return new DeployOutcome(Service, DeployKind.Deployed, "", null,
-                await DeployAsync(Artifact.Compress(_config.Artifact, hashed), $"build #{build.Number} ({build.Duration.TotalSeconds:0.0} s)", ArtifactInspector.Inspect(_config.Artifact), ct).ConfigureAwait(false));
+                await DeployAsync(artifact, $"build #{build.Number} ({build.Duration.TotalSeconds:0.0} s)", ArtifactInspector.Inspect(_config.Artifact), ct).ConfigureAwait(false));
         }
         catch (ArtifactRefusedException refused)
         {
@@ -148,29 +176,30 @@ internal sealed class BinaryRuntime : IDevRuntime, IBuildSubscriber
         try
         {
             var stopwatch = Stopwatch.StartNew();
+            await _warmUp.ConfigureAwait(false);
             info ??= ArtifactInspector.Inspect(artifact.Path);
             long sent = 0;
             var restarted = false;
             await _channel.RunAsync(async (agent, _) =>
             {
                 var pod = _channel.Pod!;
-                var questions = ContainerProbe.Questions(info, _config.Target);
-                var key = pod.Name + "\n" + string.Join("\n", questions);
-                if (!_offers.TryGetValue(key, out var offer))
-                    _offers[key] = offer = await ContainerProbe.RunAsync(_context.Target, pod.Name, pod.Container, info, _config.Target, ct).ConfigureAwait(false);
-                var verdict = ArtifactCheck.Evaluate(info, offer, ArtifactName, _config.Target);
+                var verdict = ArtifactCheck.Evaluate(info, await OfferAsync(pod, info, ct).ConfigureAwait(false), ArtifactName, _config.Target);
                 if (!verdict.Ok) throw new ArtifactRefusedException(verdict);
 
-                if (artifact.Matches(await agent.FileHashAsync(_config.Target, ct).ConfigureAwait(false)))
+                var remote = await agent.FileHashAsync(_config.Target, ct).ConfigureAwait(false);
+                if (artifact.Matches(remote))
                 {
                     // The container already has these bytes (the image was built from the same code).
                     _deployedHash = artifact.Sha256;
                     return;
                 }
-                using var payload = new MemoryStream(artifact.Gzipped, writable: false);
-                var status = await agent.InstallBinaryAsync(_config.Target, artifact.Sha256, artifact.Md5, payload, artifact.Gzipped.Length, ct).ConfigureAwait(false);
+                // The remote hash's length says which tool the image has; without a file there, send both.
+                string[] hashes = remote switch { null => [artifact.Sha256, artifact.Md5], { Length: 32 } => [artifact.Md5], _ => [artifact.Sha256] };
+                artifact.Prepare();
+                using var payload = new MemoryStream(artifact.Payload, writable: false);
+                var status = await agent.InstallBinaryAsync(_config.Target, artifact.Gzipped, hashes, payload, artifact.Payload.Length, ct).ConfigureAwait(false);
                 if (status != 0) throw new DevModeException(InstallFailure(status, pod.Name), InstallFix(status));
-                sent = artifact.Gzipped.Length;
+                sent = artifact.Payload.Length;
                 var restart = await agent.RestartAsync(ct).ConfigureAwait(false);
                 if (restart != 0) Log("warning", $"{_config.Target} is in place but the restart failed (status {restart}): is the container running under the DevK8s supervisor?");
                 restarted = restart == 0;
@@ -181,7 +210,7 @@ internal sealed class BinaryRuntime : IDevRuntime, IBuildSubscriber
             Interlocked.Increment(ref _deploys);
             var summary = sent == 0
                 ? $"{why}: {_config.Target} in {_channel.Pod?.Name} already has {ArtifactName} (sha256 {artifact.Sha256[..12]}); nothing sent"
-                : $"{why}: sent {sent} bytes (gzip of {artifact.Size}) to {_config.Target}, sha256 {artifact.Sha256[..12]} verified{(restarted ? ", restarted" : "")} in {stopwatch.ElapsedMilliseconds} ms";
+                : $"{why}: sent {sent} bytes ({(artifact.Gzipped ? "gzip" : "raw: it does not compress")} of {artifact.Size}) to {_config.Target}, sha256 {artifact.Sha256[..12]} verified{(restarted ? ", restarted" : "")} in {stopwatch.ElapsedMilliseconds} ms";
             Log("stdout", summary);
             return Report(summary, sent, stopwatch.Elapsed);
         }
@@ -193,7 +222,8 @@ internal sealed class BinaryRuntime : IDevRuntime, IBuildSubscriber
 
     private string InstallFailure(int status, string pod) => status switch
     {
-        4 => $"the copy of {ArtifactName} in {pod} did not match its hash (sha256); nothing was replaced",
+        4 => $"the copy of {ArtifactName} written in {pod} did not match its hash (a corrupt transfer, or a write error such as a full disk: see the log lines above); nothing was replaced",
+        1 => $"{_config.Target}.devk8s-new could not be created in {pod} (see the log lines above)",
         5 => $"{ArtifactName} arrived in {pod} but making it executable or renaming it over {_config.Target} failed (see the log lines above)",
         _ => $"writing {_config.Target}.devk8s-new in {pod} failed (status {status}; see the log lines above)",
     };

@@ -25,7 +25,7 @@ public sealed class BinaryStrategy : IDevStrategy
             // so a switch between the two keeps the template (no rollout).
             WrapInSupervisor = true,
             Command = binary.Command is { } c ? c.Argv ?? ["/bin/sh", "-c", c.Shell!] : null,
-            RequiredTools = ["head", "gzip", "md5sum", "mv", "chmod", "cat", "kill"],
+            RequiredTools = ["head", "gzip", "md5sum", "tee", "mv", "chmod", "cat", "kill"],
         };
     }
 

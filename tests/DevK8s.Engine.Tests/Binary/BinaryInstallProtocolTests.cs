@@ -30,7 +30,7 @@ public class BinaryInstallProtocolTests : IDisposable
         {
             Assert.True(File.Exists("/bin/busybox"), "busybox-static is installed by tests/cluster/up; run it first");
             var bin = Directory.CreateTempSubdirectory("devk8s-busybox-").FullName;
-            var applets = new[] { "sh", "head", "md5sum", "sha256sum", "gzip", "mkdir", "rm", "cat", "kill", "echo", "test", "[", "mv", "chmod" };
+            var applets = new[] { "sh", "head", "md5sum", "sha256sum", "gzip", "mkdir", "rm", "cat", "kill", "echo", "test", "[", "mv", "chmod", "tee" };
             foreach (var applet in applets)
                 File.CreateSymbolicLink(Path.Combine(bin, applet), "/bin/busybox");
             info = new ProcessStartInfo(Path.Combine(bin, "sh")) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -40,7 +40,7 @@ public class BinaryInstallProtocolTests : IDisposable
         {
             // busybox's sh runs its own applets whatever PATH says, so the fallback is tested with dash and coreutils.
             var bin = Directory.CreateTempSubdirectory("devk8s-nosha-").FullName;
-            foreach (var tool in new[] { "head", "md5sum", "gzip", "rm", "cat", "mv", "chmod" })
+            foreach (var tool in new[] { "head", "md5sum", "gzip", "rm", "cat", "mv", "chmod", "tee" })
                 File.CreateSymbolicLink(Path.Combine(bin, tool), Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "command -v " + tool]) { RedirectStandardOutput = true })!.StandardOutput.ReadToEnd().Trim());
             info.Environment["PATH"] = bin;
         }
@@ -74,7 +74,7 @@ public class BinaryInstallProtocolTests : IDisposable
 
         var content = File.ReadAllBytes("/bin/true").Concat(RandomNumberGenerator.GetBytes(300_000)).ToArray();
         var (gz, sha, md5) = Payload(content);
-        Assert.Equal(0, await agent.InstallBinaryAsync(target, sha, md5, gz, gz.Length, default));
+        Assert.Equal(0, await agent.InstallBinaryAsync(target, true, [sha, md5], gz, gz.Length, default));
         Assert.Equal(content, File.ReadAllBytes(target));
         Assert.True(File.GetUnixFileMode(target).HasFlag(UnixFileMode.OtherExecute), "the new binary is mode 0755");
         Assert.False(File.Exists(target + ".devk8s-new"));
@@ -82,15 +82,24 @@ public class BinaryInstallProtocolTests : IDisposable
         var remote = await agent.FileHashAsync(target, default);
         Assert.Equal(toolset == "gnu-no-sha256sum" ? md5 : sha, remote);
 
+        // Raw (an artifact that does not compress), only the hash this image can check.
+        var raw = RandomNumberGenerator.GetBytes(200_000);
+        var rawSha = Convert.ToHexString(SHA256.HashData(raw)).ToLowerInvariant();
+        var rawMd5 = Convert.ToHexString(MD5.HashData(raw)).ToLowerInvariant();
+        Assert.Equal(0, await agent.InstallBinaryAsync(target, false, [toolset == "gnu-no-sha256sum" ? rawMd5 : rawSha], new MemoryStream(raw), raw.Length, default));
+        Assert.Equal(raw, File.ReadAllBytes(target));
+        Assert.False(running.HasExited);
+        File.WriteAllBytes(target, content);
+
         // A corrupted transfer (hash mismatch) replaces nothing and leaves no temporary file.
         var (bad, _, _) = Payload(RandomNumberGenerator.GetBytes(1000));
-        Assert.Equal(4, await agent.InstallBinaryAsync(target, sha, md5, bad, bad.Length, default));
+        Assert.Equal(4, await agent.InstallBinaryAsync(target, true, [sha, md5], bad, bad.Length, default));
         Assert.Equal(content, File.ReadAllBytes(target));
         Assert.False(File.Exists(target + ".devk8s-new"));
 
         // A folder that does not exist: a write failure, and the stream stays in step.
         var (gz2, sha2, md52) = Payload([1, 2, 3]);
-        Assert.NotEqual(0, await agent.InstallBinaryAsync(Path.Combine(_dir, "missing", "app"), sha2, md52, gz2, gz2.Length, default));
+        Assert.NotEqual(0, await agent.InstallBinaryAsync(Path.Combine(_dir, "missing", "app"), true, [sha2, md52], gz2, gz2.Length, default));
         Assert.Null(await agent.FileHashAsync(Path.Combine(_dir, "absent"), default));
         Assert.Equal(0, await agent.PingAsync(default));
     }
