@@ -101,6 +101,8 @@ CMDLETS = [
             ("Start-DevService web | Watch-DevLog", "Starts dev mode and follows the merged logs of the pod and the sync events until Ctrl+C."),
             ("Start-DevService web -Strategy Sync -Force -PassThru", "Takes over someone else's session and shows what the initial sync sent."),
             ("Start-DevService gateway -Strategy Intercept | Watch-DevLog", "Routes gateway's cluster traffic to 'cargo run --bin gateway' on this machine and follows its output."),
+            ("Start-DevService catalog -Strategy Binary | Watch-DevLog", "Builds the sample's catalog with cargo on this machine (the workspace's target/ stays here), copies only the binary in, restarts it, and follows the build output, the deploys and the pod's logs; every save rebuilds and redeploys."),
+            ("Start-DevService catalog, gateway -Strategy Binary", "Both name the same workspace build: one save runs one build, and each service whose binary changed is redeployed and restarted in parallel."),
             ("Start-DevService gateway -Strategy Intercept -EnvFile ./gateway.env", "Also writes the remote environment for a debugger."),
         ],
     },
@@ -158,8 +160,7 @@ CMDLETS = [
         "examples": [
             ("Get-DevSession", "Lists this session's dev sessions."),
             ("Get-DevSession web | ForEach-Object Details", "Shows what web's strategy knows: for Sync, the watch state and the last sync."),
-            ("Start-DevService catalog -Strategy Binary | Watch-DevLog", "Builds the sample's catalog with cargo on this machine (the workspace's target/ stays here), copies only the binary in, restarts it, and follows the build output, the deploys and the pod's logs; every save rebuilds and redeploys."),
-            ("Start-DevService catalog, gateway -Strategy Binary; (Get-DevSession catalog).Details | Format-List Builds, SharedWith, LastOutcome, BytesSent", "Both services share one workspace build: one save runs one build and restarts whichever service's binary changed."),
+            ("(Get-DevSession catalog).Details | Format-List Builds, SharedWith, LastOutcome, BytesSent", "For a Binary session: how many builds its shared build has run, which services share it, what the last one did for this service and the bytes sent so far."),
         ],
     },
     {
