@@ -77,13 +77,20 @@ public class BinaryStrategyFailureTests(NamespaceFixture ns) : IClassFixture<Nam
 
         // Ctrl+C while the first build hangs: the build's grandchild dies and dev mode is rolled back.
         project.Write("build.sh", Hang);
-        var run = Task.Run(() => host.InvokeAndStop("Start-DevService bf2 -Strategy Binary", TimeSpan.FromSeconds(12)));
-        var sleeper = await SleeperAsync(project);
-        Assert.True(Alive(sleeper));
-        var (state, took) = await run;
-        Assert.Equal(PSInvocationState.Stopped, state);
-        Assert.True(took < TimeSpan.FromSeconds(20), $"stopping took {took}");
-        await EventuallyAsync(() => Task.FromResult(Alive(sleeper)), alive => !alive, seconds: 10);
+        using (var ps = PowerShell.Create())
+        {
+            ps.Runspace = host.Runspace;
+            ps.AddScript("Start-DevService bf2 -Strategy Binary");
+            var running = ps.BeginInvoke();
+            var sleeper0 = await SleeperAsync(project);
+            Assert.True(Alive(sleeper0));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            ps.Stop(); // what Ctrl+C does
+            try { ps.EndInvoke(running); } catch (PipelineStoppedException) { }
+            Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"stopping took {clock.Elapsed}");
+            await EventuallyAsync(() => Task.FromResult(Alive(sleeper0)), alive => !alive, seconds: 10);
+        }
         Assert.Equal(prod, TemplateJson(client, ns.Name, "bf2"));
 
         // Live with a good build, then a save whose rebuild hangs: Stop-DevService kills it too.
@@ -91,7 +98,7 @@ public class BinaryStrategyFailureTests(NamespaceFixture ns) : IClassFixture<Nam
         project.Write("build.sh", Good);
         host.Invoke("Start-DevService bf2 -Strategy Binary").AssertNoErrors();
         project.Write("build.sh", Hang);
-        sleeper = await SleeperAsync(project);
+        var sleeper = await SleeperAsync(project);
         Assert.True(Alive(sleeper));
         Assert.Equal("True", Assert.Single(host.Invoke("Get-DevSession bf2").OfType("DevSession")).Detail("Building")?.ToString());
         host.Invoke("Stop-DevService bf2").AssertNoErrors();
@@ -127,6 +134,41 @@ public class BinaryStrategyFailureTests(NamespaceFixture ns) : IClassFixture<Nam
         finally
         {
             host.Invoke("Stop-DevService bf3").AssertNoErrors();
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_pod_replaced_while_a_copy_is_under_way_gets_the_new_binary()
+    {
+        var client = TestCluster.Require();
+        using var project = Project("bf4");
+        // 60 MB of random padding: the copy takes seconds, long enough to pull the pod away under it.
+        const string Padded = "gcc -O1 -static -DVERSION='\"{0}\"' -o out/tool tool.c && head -c 62914560 /dev/urandom >> out/tool\n";
+        project.Write("build.sh", string.Format(Padded, "v1"));
+        using var host = Deployed(project, "bf4", client);
+        var pod = Assert.Single(host.Invoke("Start-DevService bf4 -Strategy Binary").OfType("DevSession")).Str("Pod")!;
+        try
+        {
+            Assert.Equal("v1", await EventuallyAsync(async () => (await ExecAsync(client, ns.Name, pod, "main", "sh", "-c", "cat /tmp/ran 2>/dev/null; true")).Trim(), v => v == "v1", seconds: 30));
+
+            project.Write("build.sh", string.Format(Padded, "v2"));
+            await EventuallyAsync(async () => (await ExecAsync(client, ns.Name, pod, "main", "sh", "-c", "test -e /tmp/tool.devk8s-new && echo copying; true")).Trim(),
+                v => v == "copying", seconds: 60);
+            await client.CoreV1.DeleteNamespacedPodAsync(pod, ns.Name, gracePeriodSeconds: 0);
+
+            var replacement = await RunningPodAsync(client, ns.Name, "bf4", p => p.Metadata.Name != pod && p.Metadata.DeletionTimestamp is null, seconds: 90);
+            Assert.Equal("v2", await EventuallyAsync(async () =>
+            {
+                try { return (await ExecAsync(client, ns.Name, replacement.Metadata.Name, "main", "sh", "-c", "cat /tmp/ran 2>/dev/null; true")).Trim(); }
+                catch (Exception e) when (e is not OutOfMemoryException) { return ""; }
+            }, v => v == "v2", seconds: 90));
+            // Nothing half-written is left behind, and the later redeploy of the last good binary did not put v1 back.
+            await Task.Delay(3000);
+            Assert.Equal("v2|absent", (await ExecAsync(client, ns.Name, replacement.Metadata.Name, "main", "sh", "-c", "printf '%s|' \"$(cat /tmp/ran)\"; test -e /tmp/tool.devk8s-new && echo present || echo absent")).Trim());
+        }
+        finally
+        {
+            host.Invoke("Stop-DevService bf4").AssertNoErrors();
         }
     }
 }

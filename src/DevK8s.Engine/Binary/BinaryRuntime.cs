@@ -100,11 +100,12 @@ internal sealed class BinaryRuntime : IDevRuntime, IBuildSubscriber
         while (!ct.IsCancellationRequested)
         {
             await _lost.WaitAsync(ct).ConfigureAwait(false);
-            if (_lastGood is not { } artifact) continue;
+            if (_lastGood is null) continue;
             try
             {
-                Log("stdout", $"the pod channel was lost; redeploying the last good {ArtifactName} (sha256 {artifact.Sha256[..12]})");
-                _context.OnPush(await DeployAsync(artifact, "redeploy", null, ct).ConfigureAwait(false));
+                Log("stdout", $"the pod channel was lost; making sure the pod runs the last good {ArtifactName}");
+                // null: whatever is the last good artifact once the deploy under way (if any) is done.
+                _context.OnPush(await DeployAsync(null, "redeploy", null, ct).ConfigureAwait(false));
             }
             catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
             {
@@ -170,11 +171,12 @@ internal sealed class BinaryRuntime : IDevRuntime, IBuildSubscriber
     /// Check (once per pod and artifact shape), send, verify, rename, restart. Retries over a new
     /// channel when the pod goes away mid-copy, so the replacement gets the artifact too.
     /// </summary>
-    private async Task<PushReport> DeployAsync(Artifact artifact, string why, ArtifactInfo? info, CancellationToken ct)
+    private async Task<PushReport> DeployAsync(Artifact? next, string why, ArtifactInfo? info, CancellationToken ct)
     {
         await _deploying.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            var artifact = next ?? _lastGood!;
             var stopwatch = Stopwatch.StartNew();
             await _warmUp.ConfigureAwait(false);
             info ??= ArtifactInspector.Inspect(artifact.Path);
