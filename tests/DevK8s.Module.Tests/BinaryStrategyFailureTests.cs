@@ -121,6 +121,10 @@ public class BinaryStrategyFailureTests(NamespaceFixture ns) : IClassFixture<Nam
             project.Write("tool.c", "this is not C\n");
             await EventuallyAsync(() => Task.FromResult(Assert.Single(host.Invoke("Get-DevSession bf3").OfType("DevSession")).Detail("LastOutcome")?.ToString() ?? ""),
                 v => v.StartsWith("BuildFailed"), seconds: 60);
+            // The compiler's own words reach Watch-DevLog as Build records, and so does the verdict.
+            var build = host.Invoke("Watch-DevLog bf3 -Timeout 00:00:03 | Where-Object Source -eq Build").Output.Select(r => r.Properties["Message"].Value.ToString()!).ToList();
+            Assert.Contains(build, m => m.Contains("tool.c") && m.Contains("error"));
+            Assert.Contains(build, m => m.Contains("failed (exit 1)") && m.Contains("keeps running the last good binary"));
 
             await client.CoreV1.DeleteNamespacedPodAsync(pod, ns.Name);
             var replacement = await RunningPodAsync(client, ns.Name, "bf3", p => p.Metadata.Name != pod && p.Metadata.DeletionTimestamp is null, seconds: 90);
