@@ -102,6 +102,10 @@ public class BinaryStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceF
         var sent = Convert.ToInt64(Assert.Single(host.Invoke("Get-DevSession catalog").OfType("DevSession")).Detail("BytesSent"));
         Assert.InRange(sent, 10_000, 5_000_000); // only the gzipped binary, never target/
         Assert.Equal(pod, Assert.Single(host.Invoke("Get-DevSession catalog").OfType("DevSession")).Str("Pod"));
+        // One iteration on demand: the build finds nothing to do and the pod is left alone.
+        var push = Assert.Single(host.Invoke("Sync-DevService catalog").OfType("DevPushResult"));
+        Assert.Contains("unchanged, not touched", push.Str("Summary"));
+        Assert.Equal(pidAfter, await SupervisedPidAsync(client, ns.Name, pod, "catalog"));
 
         // A broken build: a clear record with the compiler's words; the pod keeps the last good binary.
         var builds = Builds(host, "catalog");
