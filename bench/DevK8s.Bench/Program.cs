@@ -9,8 +9,9 @@ using DevK8s.Engine.Sync;
 using k8s;
 using k8s.Models;
 
-// bench: P1 save -> readable, P2 initial sync with one changed file, P3 memory and idle CPU.
-// Usage: dotnet run -c Release --project bench/DevK8s.Bench [-- --edits 50 --files 10000 --idle-files 100000]
+// bench: P1 save -> readable, P2 initial sync with one changed file, P3 memory and idle CPU,
+// P4 the Binary loop against the image loop on the sample's catalog.
+// Usage: dotnet run -c Release --project bench/DevK8s.Bench [-- --edits 50 --files 10000 --idle-files 100000 --runs 5 --only switch|p4]
 var options = Args.Parse(args);
 if (options.IdleChild is { } idleRoot) return await IdleChild.RunAsync(idleRoot, options);
 
@@ -19,6 +20,19 @@ Environment.SetEnvironmentVariable("KUBECONFIG", kubeconfig);
 var kubectl = DevK8s.Engine.Local.ExecutableFinder.Find("kubectl");
 var work = Directory.CreateTempSubdirectory("devk8s-bench-").FullName;
 Console.Error.WriteLine($"bench: work folder {work}, kubeconfig {kubeconfig}, kubectl {kubectl ?? "not found"}");
+
+// cargo (P4's build) is where rustup puts it, also for shells that did not source ~/.cargo/env.
+var cargoBin = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cargo", "bin");
+if (Directory.Exists(cargoBin) && !(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Contains(cargoBin))
+    Environment.SetEnvironmentVariable("PATH", Environment.GetEnvironmentVariable("PATH") + ":" + cargoBin);
+
+if (options.Only == "p4")
+{
+    var p4 = await P4Bench.RunAsync(work, kubectl ?? throw new InvalidOperationException("P4 compares against kubectl: install kubectl (bench/run does)"), kubeconfig, options.Runs);
+    P4Table.Print(p4, options.Runs);
+    Directory.Delete(work, recursive: true);
+    return 0;
+}
 
 if (options.Only == "switch")
 {
@@ -117,6 +131,11 @@ Console.WriteLine("|---|---|---|---|---|");
 foreach (var r in rows) Console.WriteLine($"| {string.Join(" | ", r)} |");
 Console.WriteLine();
 PrintSwitch(switched);
+if (kubectl is not null)
+{
+    Console.WriteLine();
+    P4Table.Print(await P4Bench.RunAsync(work, kubectl, kubeconfig, options.Runs), options.Runs);
+}
 
 await DevSessions.StopAsync(target, service, force: true, null, CancellationToken.None);
 Directory.Delete(work, recursive: true);
@@ -166,11 +185,11 @@ static double Run(string file, params string[] arguments)
     return 0;
 }
 
-internal sealed record Args(int Edits, int Files, int IdleFiles, string? IdleChild, string? Only)
+internal sealed record Args(int Edits, int Files, int IdleFiles, string? IdleChild, string? Only, int Runs)
 {
     public static Args Parse(string[] args)
     {
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-        return new Args(int.Parse(Value("--edits") ?? "50"), int.Parse(Value("--files") ?? "10000"), int.Parse(Value("--idle-files") ?? "100000"), Value("--idle-child"), Value("--only"));
+        return new Args(int.Parse(Value("--edits") ?? "50"), int.Parse(Value("--files") ?? "10000"), int.Parse(Value("--idle-files") ?? "100000"), Value("--idle-child"), Value("--only"), int.Parse(Value("--runs") ?? "5"));
     }
 }

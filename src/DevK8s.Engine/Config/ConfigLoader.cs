@@ -14,7 +14,7 @@ public static class ConfigLoader
     internal static readonly string[] SyncKeys = ["paths", "exclude", "onChange", "useGitignore", "debounceMs"];
     internal static readonly string[] SyncPathKeys = ["from", "to"];
     internal static readonly string[] SyncRuleKeys = ["match", "action", "command"];
-    internal static readonly string[] BinaryKeys = ["build", "workingDirectory", "artifact", "target", "command"];
+    internal static readonly string[] BinaryKeys = ["build", "workingDirectory", "artifact", "target", "command", "watch"];
     internal static readonly string[] InterceptKeys = ["ports", "command", "workingDirectory", "env", "telepresence"];
     private static readonly string[] WorkloadKinds = ["deployment", "statefulset"];
     private static readonly string[] Builders = ["auto", "docker", "podman", "nerdctl", "buildah"];
@@ -247,7 +247,23 @@ public static class ConfigLoader
         var artifact = r.ProjectPath(ConfigReader.Get(map, "artifact"), $"{path}.artifact", mustExist: false, required: true, parent: node);
         var target = r.ContainerPath(ConfigReader.Get(map, "target"), $"{path}.target", required: true, parent: node);
         var command = r.Command(ConfigReader.Get(map, "command"), $"{path}.command");
-        return build is null || workdir is null || artifact is null || target is null ? null : new BinaryConfig(build, workdir, artifact, target, command);
+        var watch = r.StringList(ConfigReader.Get(map, "watch"), $"{path}.watch");
+        if (ConfigReader.Get(map, "watch") is YSequence watchSeq)
+            for (var i = 0; i < watchSeq.Items.Count && i < watch.Count; i++)
+                if (WatchPatternProblem(watch[i]) is { } problem)
+                    r.Error(watchSeq.Items[i], $"{path}.watch[{i}]", problem);
+        return build is null || workdir is null || artifact is null || target is null ? null : new BinaryConfig(build, workdir, artifact, target, command, watch);
+    }
+
+    /// <summary>Watch patterns are gitignore-style and relative to the project: they cannot reach outside it.</summary>
+    private static string? WatchPatternProblem(string pattern)
+    {
+        var body = pattern.TrimStart('!');
+        if (body.StartsWith('~') || (body.Length > 1 && body[1] == ':') || body.StartsWith('\\'))
+            return $"'{pattern}' must be a gitignore-style pattern relative to the project folder, e.g. src/ or crates/**/*.rs";
+        if (body.Split('/').Any(segment => segment == ".."))
+            return $"'{pattern}' must not contain '..': watch patterns only match inside the project folder";
+        return null;
     }
 
     private static InterceptConfig? ReadIntercept(ConfigReader r, YNode? node, string path)

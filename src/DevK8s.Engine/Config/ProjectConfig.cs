@@ -44,8 +44,12 @@ public sealed record SyncConfig(
     IReadOnlyList<SyncPath> Paths, IReadOnlyList<string> Exclude, IReadOnlyList<SyncRule> OnChange,
     bool UseGitignore, int DebounceMs);
 
+/// <summary><see cref="Watch"/>: gitignore-style patterns relative to the project; empty means the working directory.</summary>
 public sealed record BinaryConfig(
-    CommandSpec Build, string WorkingDirectory, string Artifact, string Target, CommandSpec? Command);
+    CommandSpec Build, string WorkingDirectory, string Artifact, string Target, CommandSpec? Command, IReadOnlyList<string>? Watch = null)
+{
+    public IReadOnlyList<string> WatchPatterns => Watch ?? [];
+}
 
 public sealed record InterceptConfig(
     IReadOnlyList<string> Ports, CommandSpec Command, string WorkingDirectory,

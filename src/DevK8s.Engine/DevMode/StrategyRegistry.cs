@@ -10,6 +10,7 @@ public static class StrategyRegistry
         new Sync.SyncStrategy(),
         new Intercept.InterceptStrategy(),
         new Image.ImageStrategy(),
+        new Binary.BinaryStrategy(),
     }.ToDictionary(s => s.Kind);
 
     public static IReadOnlyCollection<IDevStrategy> Available => All.Values.ToList();
