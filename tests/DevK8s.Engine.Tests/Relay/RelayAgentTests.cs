@@ -40,8 +40,11 @@ public class RelayAgentTests
         {
             await Task.Delay(500);
             Assert.False(shell.HasExited, "the container command ended before the agent arrived");
-            File.Copy(AgentBinary.Path, Path.Combine(dir, "devk8s-agent"));
-            if (OperatingSystem.IsLinux()) File.SetUnixFileMode(Path.Combine(dir, "devk8s-agent"), (UnixFileMode)0b111_101_101);
+            // As the upload does it: written under another name, made executable, renamed. File.Copy keeps the
+            // source's +x from the first byte, and the waiting shell would exec a half-written file ("text file busy").
+            File.Copy(AgentBinary.Path, Path.Combine(dir, "upload.tmp"));
+            if (OperatingSystem.IsLinux()) File.SetUnixFileMode(Path.Combine(dir, "upload.tmp"), (UnixFileMode)0b111_101_101);
+            File.Move(Path.Combine(dir, "upload.tmp"), Path.Combine(dir, "devk8s-agent"));
             var watch = Stopwatch.StartNew();
             while (true)
             {
