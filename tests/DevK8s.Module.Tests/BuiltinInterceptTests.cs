@@ -124,7 +124,7 @@ public class BuiltinInterceptTests(NamespaceFixture ns) : IClassFixture<Namespac
     }
 
     /// <summary>A request from the client pod (python3: busybox wget crashes here); "ERR ..." with the time taken on failure.</summary>
-    private async Task<string> FromClientAsync(IKubernetes client, string url) =>
+    internal async Task<string> FromClientAsync(IKubernetes client, string url) =>
         (await ExecAsync(client, ns.Name, "client", "c", "python3", "-c", $$"""
             import time, urllib.request
             t = time.time()
@@ -132,6 +132,9 @@ public class BuiltinInterceptTests(NamespaceFixture ns) : IClassFixture<Namespac
             except urllib.error.HTTPError as e: print("HTTP %d" % e.code, end="")
             except Exception as e: print("ERR %.2fs %s" % (time.time() - t, e), end="")
             """)).Trim();
+
+    /// <summary>The busybox project with a free local port (for other test classes in this namespace).</summary>
+    internal TempProject ProjectFor(string token) => Project(token, FreePort());
 
     private static PowerShellHost Deployed(TempProject project, IKubernetes client, string ns)
     {

@@ -20,6 +20,10 @@ public static partial class EnvironmentDoctor
         ("get", "deployments", null, "apps"), ("list", "deployments", null, "apps"), ("watch", "deployments", null, "apps"),
         ("patch", "deployments", null, "apps"), ("list", "pods", null, ""), ("watch", "pods", null, ""),
         ("create", "pods", "exec", ""), ("create", "pods", "portforward", ""), ("get", "pods", "log", ""),
+        // Found by running the whole builtin intercept as a ServiceAccount (NoAdminInterceptTests):
+        ("update", "deployments", null, "apps"), ("get", "pods", null, ""), ("get", "pods", "exec", ""), ("list", "services", null, ""),
+        ("get", "leases", null, "coordination.k8s.io"), ("list", "leases", null, "coordination.k8s.io"), ("create", "leases", null, "coordination.k8s.io"),
+        ("update", "leases", null, "coordination.k8s.io"), ("delete", "leases", null, "coordination.k8s.io"),
     ];
 
     public static readonly string[] Builders = ["docker", "podman", "nerdctl", "buildah"];
