@@ -189,7 +189,13 @@ internal static class P7Bench
             },
         };
         try { await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, ns); }
-        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict) { }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            // From an earlier run: it must run this run's server code.
+            var existing = await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns);
+            existing.Spec = deployment.Spec;
+            await client.AppsV1.ReplaceNamespacedDeploymentAsync(existing, name, ns);
+        }
         var svc = new V1Service
         {
             Metadata = new V1ObjectMeta { Name = name },
@@ -197,8 +203,13 @@ internal static class P7Bench
         };
         try { await client.CoreV1.CreateNamespacedServiceAsync(svc, ns); }
         catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict) { }
-        for (var i = 0; i < 480 && ((await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns)).Status?.ReadyReplicas ?? 0) < 1; i++)
+        for (var i = 0; i < 480; i++)
+        {
+            var d = await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns);
+            var st = d.Status;
+            if (st is not null && st.ObservedGeneration >= d.Metadata.Generation && st.UpdatedReplicas == 1 && st.ReadyReplicas == 1 && st.Replicas == 1) break;
             await Task.Delay(250);
+        }
     }
 
     private static async Task EnsureClientPodAsync(IKubernetes client, string ns)
