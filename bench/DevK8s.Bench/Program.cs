@@ -34,6 +34,15 @@ if (options.Only == "p4")
     return 0;
 }
 
+if (options.Only == "p7")
+{
+    var p7 = await P7Bench.RunAsync(work, kubeconfig, kubectl);
+    Results.Merge(p7);
+    PrintP7(p7);
+    Directory.Delete(work, recursive: true);
+    return 0;
+}
+
 if (options.Only == "switch")
 {
     var sw = await SwitchBench.RunAsync(work, 3);
@@ -158,6 +167,17 @@ static void PrintP5(ImageBench.Result r)
     Console.WriteLine($"| | DevK8s Image, docker | {Stats.Ms(Stats.Percentile(r.Docker, 50))} | {string.Join(", ", r.Docker.Select(Stats.Ms))} | - |");
     Console.WriteLine($"| | DevK8s Image, daemonless layers | {Stats.Ms(Stats.Percentile(r.Layers, 50))} | {string.Join(", ", r.Layers.Select(Stats.Ms))} | {Stats.Bytes((long)Stats.Percentile(r.LayersBytes, 50))} |");
     Console.WriteLine($"| | Sync-DevService, nothing changed (prebuild no-op included) | {Stats.Ms(Stats.Percentile(r.Unchanged, 50))} | {string.Join(", ", r.Unchanged.Select(Stats.Ms))} | 0 B |");
+}
+
+static void PrintP7(IReadOnlyDictionary<string, double> f)
+{
+    string V(string key, string unit) => f.TryGetValue(key, out var v) ? $"{v:0.##} {unit}" : "-";
+    Console.WriteLine("| P7 (client pod → Service, same python3 server) | p50 | p99 | requests/s (8 clients, 10 s) | 50 MB body |");
+    Console.WriteLine("|---|---|---|---|---|");
+    Console.WriteLine($"| direct to the prod pod (floor) | {V("p7_direct_p50_ms", "ms")} | {V("p7_direct_p99_ms", "ms")} | - | - |");
+    Console.WriteLine($"| builtin intercept → local process | {V("p7_intercept_p50_ms", "ms")} | {V("p7_intercept_p99_ms", "ms")} | {V("p7_intercept_rps", "req/s")} | {V("p7_intercept_mb_s", "MB/s")} |");
+    Console.WriteLine($"| outbound: local → target Service via DevK8s listener | {V("p7_outbound_p50_ms", "ms")} | - | - | {V("p7_outbound_mb_s", "MB/s")} |");
+    Console.WriteLine($"| outbound: local → target pod via kubectl port-forward | {V("p7_portforward_p50_ms", "ms")} | - | - | {V("p7_portforward_mb_s", "MB/s")} |");
 }
 
 static void PrintSwitch(SwitchBench.Result sw)

@@ -93,6 +93,7 @@ internal static class SwitchBench
                   paths: [{"{"}from: site, to: /app{"}"}]
                   onChange: [{"{"}match: "*.sh", action: restart{"}"}]
                 intercept:
+                  engine: telepresence
                   telepresence: {executable}
                   ports: ["8080:http"]
                   command: exec sleep 600

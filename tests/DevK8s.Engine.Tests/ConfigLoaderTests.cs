@@ -62,6 +62,7 @@ public class ConfigLoaderTests : IDisposable
                   ports: ["8080:http", "9090"]
                   command: cargo run --bin api
                   env: { RUST_LOG: debug, PORT: "8080" }
+                  engine: telepresence
                   telepresence: /opt/telepresence
               web:
                 sync:
@@ -95,6 +96,7 @@ public class ConfigLoaderTests : IDisposable
         Assert.Equal(new[] { "/usr/local/bin/api", "--port", "8080" }, api.Binary.Command!.Argv);
         Assert.Equal(new[] { "8080:http", "9090" }, api.Intercept!.Ports);
         Assert.Equal("8080", api.Intercept.Env["PORT"]);
+        Assert.Equal(InterceptEngine.Telepresence, api.Intercept.Engine);
 
         var web = project.FindService("web")!;
         Assert.Equal(Strategy.Sync, web.DefaultStrategy);

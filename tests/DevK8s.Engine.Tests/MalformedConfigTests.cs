@@ -82,6 +82,8 @@ public class MalformedConfigTests : IDisposable
         { "intercept-port-range", "services:\n  api:\n    intercept:\n      ports: ['70000']\n      command: cargo run\n", 4, 15, "services.api.intercept.ports[0]", "must be LOCAL or LOCAL:SERVICE_PORT" },
         { "intercept-no-command", "services:\n  api:\n    intercept:\n      ports: ['8080']\n", 4, 7, "services.api.intercept.command", "is required" },
         { "intercept-env-not-map", "services:\n  api:\n    intercept:\n      command: run\n      env: [A=B]\n", 5, 12, "services.api.intercept.env", "expected a mapping" },
+        { "intercept-bad-engine", "services:\n  api:\n    intercept:\n      engine: mirrord\n      command: run\n", 4, 15, "services.api.intercept.engine", "'mirrord' is not one of builtin, telepresence" },
+        { "intercept-telepresence-path-builtin", "services:\n  api:\n    intercept:\n      telepresence: /opt/tp\n      command: run\n", 4, 21, "services.api.intercept.telepresence", "add 'engine: telepresence'" },
         { "intercept-env-nested", "services:\n  api:\n    intercept:\n      command: run\n      env: {A: {b: c}}\n", 5, 16, "services.api.intercept.env.A", "expected a string value" },
         { "two-documents", "services:\n  api: {}\n---\nservices:\n  web: {}\n", 3, 1, "", "only one YAML document is allowed" },
         { "unknown-alias", "services:\n  api: *base\n", 2, 8, "", "unknown alias" },

@@ -28,6 +28,7 @@ public class InterceptTests(NamespaceFixture ns) : IClassFixture<NamespaceFixtur
             services:
               api:
                 intercept:
+                  engine: telepresence
                   telepresence: {fake.Executable}
                   ports: {ports}
                   workingDirectory: local

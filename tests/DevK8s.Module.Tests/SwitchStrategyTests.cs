@@ -33,6 +33,7 @@ public class SwitchStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceF
                     - match: "*.sh"
                       action: restart
                 intercept:
+                  engine: telepresence
                   telepresence: {fake.Executable}
                   ports: ["8080:http"]
                   workingDirectory: local

@@ -31,6 +31,24 @@ start() {
   say "$name started (pid $!)"
 }
 
+# stop NAME: TERM to the recorded PID (if it is still the recorded binary), KILL after 10 s.
+stop() {
+  local c=$1 pid
+  if alive "$c"; then
+    pid=$(cat "$STATE/pids/$c.pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then say "$c did not stop in 10 s; killing pid $pid"; kill -KILL "$pid" || true; fi
+    say "$c stopped (pid $pid)"
+  fi
+  rm -f "$STATE/pids/$c.pid" "$STATE/pids/$c.bin"
+}
+
+# The cluster's components, in start order (status lists them, down stops them in reverse).
+COMPONENTS="dockerd registry etcd kube-apiserver dnsmasq dns-feed kube-controller-manager kube-scheduler kubelet kube-proxy"
+CLUSTER_DNS=$NODE_IP              # dnsmasq on docker0, fed from the API's Services by dns-feed
+CLUSTER_DOMAIN=cluster.local
+
 token() { cut -d, -f1 "$STATE/pki/tokens.csv"; }
 
 api() { curl -sS --max-time 5 --cacert "$STATE/pki/ca.crt" -H "Authorization: Bearer $(token)" "$@"; }

@@ -15,7 +15,7 @@ public static class ConfigLoader
     internal static readonly string[] SyncPathKeys = ["from", "to"];
     internal static readonly string[] SyncRuleKeys = ["match", "action", "command"];
     internal static readonly string[] BinaryKeys = ["build", "workingDirectory", "artifact", "target", "command", "watch"];
-    internal static readonly string[] InterceptKeys = ["ports", "command", "workingDirectory", "env", "telepresence"];
+    internal static readonly string[] InterceptKeys = ["engine", "ports", "command", "workingDirectory", "env", "telepresence"];
     private static readonly string[] WorkloadKinds = ["deployment", "statefulset"];
     private static readonly string[] Builders = ["auto", "docker", "podman", "nerdctl", "buildah"];
 
@@ -279,7 +279,10 @@ public static class ConfigLoader
         var workdir = r.ProjectPath(ConfigReader.Get(map, "workingDirectory"), $"{path}.workingDirectory", mustExist: true, defaultValue: ".");
         var env = r.StringMap(ConfigReader.Get(map, "env"), $"{path}.env");
         var telepresence = r.String(ConfigReader.Get(map, "telepresence"), $"{path}.telepresence");
-        return command is null || workdir is null ? null : new InterceptConfig(ports, command, workdir, env, telepresence);
+        var engine = ConfigReader.Get(map, "engine") is { } engineNode ? r.Enum<InterceptEngine>(engineNode, $"{path}.engine") : InterceptEngine.Builtin;
+        if (engine == InterceptEngine.Builtin && ConfigReader.Get(map, "telepresence") is { } tpNode)
+            r.Error(tpNode, $"{path}.telepresence", "only the Telepresence engine uses this path; add 'engine: telepresence' or remove it");
+        return command is null || workdir is null || engine is null ? null : new InterceptConfig(ports, command, workdir, env, telepresence, engine.Value);
     }
 
     private static bool IsPortSpec(string spec)

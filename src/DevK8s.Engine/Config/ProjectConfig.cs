@@ -51,9 +51,12 @@ public sealed record BinaryConfig(
     public IReadOnlyList<string> WatchPatterns => Watch ?? [];
 }
 
+/// <summary>Who routes the traffic: DevK8s's own relay (namespace rights only) or Telepresence.</summary>
+public enum InterceptEngine { Builtin, Telepresence }
+
 public sealed record InterceptConfig(
     IReadOnlyList<string> Ports, CommandSpec Command, string WorkingDirectory,
-    IReadOnlyDictionary<string, string> Env, string? Telepresence);
+    IReadOnlyDictionary<string, string> Env, string? Telepresence, InterceptEngine Engine = InterceptEngine.Builtin);
 
 public sealed record ServiceConfig(
     string Name, WorkloadRef Workload, string? Container, Strategy? DefaultStrategy,

@@ -30,6 +30,12 @@ public sealed record DevTemplatePlan
     /// <summary>Watch the rollout: fail fast with the reason and give up at a deadline (RolloutWatch); null waits up to 3 minutes.</summary>
     public RolloutWatchOptions? Watch { get; init; }
 
+    /// <summary>
+    /// Remove the readiness probe too: the app's probe would reach a process that runs elsewhere
+    /// (Intercept's relay agent serves the container's ports) and is not up when the pod starts.
+    /// </summary>
+    public bool RemoveReadinessProbe { get; init; }
+
     /// <summary>Tools the image must have for this loop (checked with one exec before anything changes).</summary>
     public IReadOnlyList<string> RequiredTools { get; init; } = [];
 
@@ -57,6 +63,7 @@ public static class DevTemplateBuilder
             c.LivenessProbe = null;
             c.StartupProbe = null;
         }
+        if (plan.RemoveReadinessProbe) c.ReadinessProbe = null;
         if (plan.Image is not null) c.Image = plan.Image;
         var argv = plan.Command ?? (plan.WrapInSupervisor ? original.Argv : null);
         if (plan.WrapInSupervisor)

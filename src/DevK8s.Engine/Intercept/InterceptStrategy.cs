@@ -1,12 +1,14 @@
 using DevK8s.Engine.Config;
 using DevK8s.Engine.DevMode;
+using DevK8s.Engine.Intercept.Builtin;
 
 namespace DevK8s.Engine.Intercept;
 
 /// <summary>
-/// Intercept: the service's cluster traffic goes to a process on this machine. The Telepresence
-/// engine injects its own agent, so the pod template stays as recorded; DevK8s records the session
-/// and runs the local command with the remote environment.
+/// Intercept: the service's cluster traffic goes to a process on this machine. The builtin engine
+/// (the default) replaces the container's command with DevK8s's relay agent; the Telepresence
+/// engine injects its own agent, so the pod template stays as recorded. Either way DevK8s records
+/// the session and runs the local command with the remote environment.
 /// </summary>
 public sealed class InterceptStrategy : IDevStrategy
 {
@@ -17,17 +19,19 @@ public sealed class InterceptStrategy : IDevStrategy
     public IReadOnlyList<StrategyParameter> Parameters { get; } =
         [new(EnvFileParameter, StrategyParameterKind.Path, "Also write the remote environment to this dotenv file (owner-only) for an IDE debugger.")];
 
-    public Task<DevTemplatePlan> PlanAsync(DevPlanContext context, CancellationToken ct) => Task.FromResult(Plan(context.Project, context.Service));
-
-    private static DevTemplatePlan Plan(ProjectConfig project, ServiceConfig service)
+    public Task<DevTemplatePlan> PlanAsync(DevPlanContext context, CancellationToken ct)
     {
-        _ = service.Intercept ?? throw new DevModeException($"{service.Name} has no 'intercept' section in {project.FilePath}.",
+        var config = context.Service.Intercept ?? throw new DevModeException($"{context.Service.Name} has no 'intercept' section in {context.Project.FilePath}.",
             "Add intercept.command (and ports) for this service.");
-        return DevTemplatePlan.Keep;
+        return config.Engine == InterceptEngine.Builtin
+            ? BuiltinIntercept.PlanAsync(context.Target, context.Service, config, ct)
+            : Task.FromResult(DevTemplatePlan.Keep);
     }
 
     public async Task<IDevRuntime> StartAsync(DevRuntimeContext context, CancellationToken ct)
     {
+        if (context.Service.Intercept!.Engine == InterceptEngine.Builtin)
+            return new BuiltinRuntime(context, await BuiltinIntercept.StartAsync(context, context.Text(EnvFileParameter), ct).ConfigureAwait(false));
         var runner = await InterceptRunner.StartAsync(context.Target.Context, context.Target.Namespace, context.Service, context.Service.Intercept!,
             context.Text(EnvFileParameter), context.Logs, context.Progress, ct).ConfigureAwait(false);
         return new Runtime(context, runner);
@@ -53,5 +57,39 @@ public sealed class InterceptStrategy : IDevStrategy
         ];
 
         public ValueTask DisposeAsync() => runner.DisposeAsync();
+    }
+
+    private sealed class BuiltinRuntime : IDevRuntime
+    {
+        private readonly DevRuntimeContext _context;
+        private readonly BuiltinIntercept _intercept;
+
+        public BuiltinRuntime(DevRuntimeContext context, BuiltinIntercept intercept)
+        {
+            (_context, _intercept) = (context, intercept);
+            intercept.Relay.ConnectionChanged += up => ConnectionChanged?.Invoke(up);
+        }
+
+        public event Action<bool>? ConnectionChanged;
+
+        // The local command ending ends the session: the service goes back to prod mode.
+        public async Task RunAsync(CancellationToken ct) => await _intercept.Finished.WaitAsync(ct).ConfigureAwait(false);
+
+        public Task<PushReport> PushAsync(CancellationToken ct) => Task.FromResult(new PushReport(_context.Service.Name, Strategy.Intercept, _context.Pod?.Name,
+            "nothing to push: the intercepted traffic reaches the local process directly", 0, TimeSpan.Zero, DateTimeOffset.Now));
+
+        public IReadOnlyList<KeyValuePair<string, object?>> Details =>
+        [
+            new("Engine", "builtin"),
+            new("LocalPorts", _intercept.Inbound.ContainerToLocal.Select(p => $"{p.Value}:{p.Key}").ToArray()),
+            new("AgentPorts", _intercept.Inbound.AgentPorts.ToArray()),
+            new("ServiceListeners", _intercept.Outbound.Select(o => $"{o.Service}:{o.ServicePort}=127.0.0.1:{o.Local.Port}").ToArray()),
+            new("RelayConnected", _intercept.Relay.IsConnected),
+            new("RelayConnections", _intercept.Relay.Connections),
+            new("LocalPid", _intercept.Process?.Pid),
+            new("ExitCode", _intercept.Process?.ExitCode),
+        ];
+
+        public ValueTask DisposeAsync() => _intercept.DisposeAsync();
     }
 }

@@ -35,6 +35,9 @@ public sealed class RelayClient : IAsyncDisposable
 
     public bool IsConnected => _link is not null;
 
+    /// <summary>Raised with true when a link is up, false when it was lost (from the client's loop; keep handlers short).</summary>
+    public event Action<bool>? ConnectionChanged;
+
     /// <summary>How many times a link was established (1 on the first connection).</summary>
     public int Connections { get; private set; }
 
@@ -79,9 +82,11 @@ public sealed class RelayClient : IAsyncDisposable
                 Connections++;
                 _connected.TrySetResult();
                 _log(Connections == 1 ? "relay connected" : "relay reconnected");
+                ConnectionChanged?.Invoke(true);
                 backoff = _options.MinBackoff;
                 var reason = await link.Completion.WaitAsync(ct).ConfigureAwait(false);
                 _log($"relay link lost ({reason}); reconnecting");
+                ConnectionChanged?.Invoke(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
