@@ -8,7 +8,7 @@ namespace DevK8s.Cmdlets;
 /// <summary>Puts services into dev mode; returns once each is live, the dev loop goes on in the background.</summary>
 [Cmdlet(VerbsLifecycle.Start, "DevService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(DevSession), typeof(DevPushResult), typeof(DevSyncResult))]
-public sealed class StartDevServiceCommand : ServiceCmdlet, IDynamicParameters
+public sealed class StartDevServiceCommand : SessionCmdlet
 {
     /// <summary>The dev loop to use; default: the service's strategy in devk8s.yaml.</summary>
     [Parameter]
@@ -22,10 +22,8 @@ public sealed class StartDevServiceCommand : ServiceCmdlet, IDynamicParameters
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    private RuntimeDefinedParameterDictionary? _dynamic;
-
-    /// <summary>-Poll (Sync), -EnvFile (Intercept)…: only the chosen strategy's parameters.</summary>
-    public object GetDynamicParameters() => _dynamic = StrategyParameters.For(StrategyParameters.Resolve(this, Strategy, Name, Path));
+    /// <summary>-Poll (Sync), -EnvFile (Intercept)…: only the chosen strategy's parameters (the named service's default when -Strategy is absent).</summary>
+    protected override DevStrategy? StrategyWhileBinding => StrategyParameters.Resolve(this, Strategy, Name, Path);
 
     protected override void EndProcessing()
     {
@@ -47,33 +45,8 @@ public sealed class StartDevServiceCommand : ServiceCmdlet, IDynamicParameters
                 "Add a sync (or image, binary, intercept) section for it, or pass -Strategy."));
             return;
         }
-        var (options, invalid) = StrategyParameters.Bind(this, _dynamic, strategy.Value, service.Name);
-        if (invalid is not null)
-        {
-            WriteError(invalid);
-            return;
-        }
-        var target = EngineBridge.Connect(this, project);
-        var owned = false;
-        try
-        {
-            if (!ShouldProcess($"{service.Name} ({service.Workload} in {target.Context}/{target.Namespace})", $"Enter dev mode ({strategy})"))
-                return;
-            var progress = ProgressFor(index + 1, $"Start-DevService {service.Name}");
-            var session = Await(ct => DevSessions.StartAsync(target, project, service, strategy.Value, Force, options, progress, ct, Warn));
-            owned = true;
-            WriteProgress(new ProgressRecord(index + 1, $"Start-DevService {service.Name}", "live") { RecordType = ProgressRecordType.Completed });
-            WriteObject(Mapper.ToOutput(session));
-            if (PassThru && session.LastPush is { } push) WriteObject(push.Sync is { } sync ? Mapper.ToOutput(sync) : Mapper.ToOutput(push));
-        }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            WriteError(EngineBridge.DevModeError(e, service.Name));
-        }
-        finally
-        {
-            // A live session owns its connection; otherwise it is ours to close.
-            if (!owned) target.Dispose();
-        }
+        var session = RunSession(project, service, strategy.Value, index, $"Enter dev mode ({strategy})",
+            (target, options, progress, ct) => DevSessions.StartAsync(target, project, service, strategy.Value, Force, options, progress, ct, Warn));
+        if (PassThru && session?.LastPush is { } push) WriteObject(push.Sync is { } sync ? Mapper.ToOutput(sync) : Mapper.ToOutput(push));
     }
 }

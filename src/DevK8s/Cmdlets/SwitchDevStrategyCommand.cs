@@ -11,7 +11,7 @@ namespace DevK8s.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.Switch, "DevStrategy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(DevSession))]
-public sealed class SwitchDevStrategyCommand : ServiceCmdlet, IDynamicParameters
+public sealed class SwitchDevStrategyCommand : SessionCmdlet
 {
     /// <summary>The dev loop to switch to.</summary>
     [Parameter(Mandatory = true)]
@@ -21,9 +21,7 @@ public sealed class SwitchDevStrategyCommand : ServiceCmdlet, IDynamicParameters
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    private RuntimeDefinedParameterDictionary? _dynamic;
-
-    public object GetDynamicParameters() => _dynamic = StrategyParameters.For(Strategy);
+    protected override DevStrategy? StrategyWhileBinding => Strategy;
 
     protected override void EndProcessing()
     {
@@ -39,31 +37,7 @@ public sealed class SwitchDevStrategyCommand : ServiceCmdlet, IDynamicParameters
     private void SwitchOne(ProjectConfig project, ServiceConfig service, int index)
     {
         var strategy = (Strategy)(int)Strategy;
-        var (options, invalid) = StrategyParameters.Bind(this, _dynamic, strategy, service.Name);
-        if (invalid is not null)
-        {
-            WriteError(invalid);
-            return;
-        }
-        var target = EngineBridge.Connect(this, project);
-        var owned = false;
-        try
-        {
-            if (!ShouldProcess($"{service.Name} ({service.Workload} in {target.Context}/{target.Namespace})", $"Switch the dev loop to {strategy}"))
-                return;
-            var progress = ProgressFor(index + 1, $"Switch-DevStrategy {service.Name}");
-            var session = Await(ct => DevSessions.SwitchAsync(target, project, service, strategy, Force, options, progress, ct, Warn));
-            owned = true;
-            WriteProgress(new ProgressRecord(index + 1, $"Switch-DevStrategy {service.Name}", "live") { RecordType = ProgressRecordType.Completed });
-            WriteObject(Mapper.ToOutput(session));
-        }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            WriteError(EngineBridge.DevModeError(e, service.Name));
-        }
-        finally
-        {
-            if (!owned) target.Dispose();
-        }
+        RunSession(project, service, strategy, index, $"Switch the dev loop to {strategy}",
+            (target, options, progress, ct) => DevSessions.SwitchAsync(target, project, service, strategy, Force, options, progress, ct, Warn));
     }
 }
