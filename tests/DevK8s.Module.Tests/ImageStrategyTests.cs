@@ -21,7 +21,7 @@ public class ImageStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceFi
     /// The app's image decides what it does: /app/run.sh if the image has one, else httpd serving /app.
     /// Prod runs plain busybox (no /app). Probes on port 8080, so a dev image that does not serve is never ready.
     /// </summary>
-    private static string Deployment(string app) => $$"""
+    private static string Deployment(string app, string resources = "") => $$"""
         apiVersion: apps/v1
         kind: Deployment
         metadata: { name: {{app}}, labels: { app: {{app}} } }
@@ -39,7 +39,7 @@ public class ImageStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceFi
                   command: [sh, -c, "mkdir -p /app; if [ -f /app/run.sh ]; then exec sh /app/run.sh; fi; exec httpd -f -p 8080 -h /app"]
                   ports: [{name: http, containerPort: 8080}]
                   readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
-                  livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: 10}
+                  livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: 10}{{resources}}
         """;
 
     private TempProject DockerProject(string app, string? extra = null)
@@ -177,6 +177,33 @@ public class ImageStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceFi
         Assert.Equal(good, Container(client, ns.Name, "img2").Image);
         Assert.Equal(goodPod, (await RunningPodAsync(client, ns.Name, "img2")).Metadata.Name);
         host.Invoke("Stop-DevService img2").AssertNoErrors();
+    }
+
+    [SkippableFact]
+    public async Task A_rebuild_that_runs_out_of_memory_is_reported_as_OOMKilled_with_the_limit_and_rolled_back()
+    {
+        var client = TestCluster.Require();
+        using var project = DockerProject("img9");
+        project.Write("k8s/img9.yaml", Deployment("img9", "\n          resources: {limits: {memory: 64Mi}}"));
+        using var host = Deployed(project, "img9", client, ns.Name);
+        host.Invoke("Start-DevService img9 -Strategy Image").AssertNoErrors();
+        var good = Container(client, ns.Name, "img9").Image;
+        var goodPod = (await RunningPodAsync(client, ns.Name, "img9", p => p.Spec.Containers[0].Image == good)).Metadata.Name;
+
+        // 200 MB for dd's buffer under a 64 MiB limit: the kernel kills it (what the kubelet reports as OOMKilled).
+        project.Write("app/site/run.sh", "echo 'loading the whole catalog into memory'; exec dd if=/dev/zero of=/dev/null bs=200M count=1\n");
+        var result = host.Invoke("Sync-DevService img9");
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("DevK8s.RolloutFailed,DevK8s.Cmdlets.SyncDevServiceCommand", error.FullyQualifiedErrorId);
+        Assert.Contains("OOMKilled", error.Exception.Message);
+        Assert.Contains("64Mi", error.Exception.Message);
+        Assert.Contains("loading the whole catalog into memory", error.Exception.Message);
+        Assert.Contains($"Rolled back to the last good dev image {good}", error.Exception.Message);
+        Assert.Contains("memory limit", error.ErrorDetails.RecommendedAction);
+        Assert.Equal(good, Container(client, ns.Name, "img9").Image);
+        Assert.Equal(goodPod, (await RunningPodAsync(client, ns.Name, "img9")).Metadata.Name);
+        Assert.Equal("<h1>dev 1</h1>", await ServedAsync(client, ns.Name, "img9"));
+        host.Invoke("Stop-DevService img9").AssertNoErrors();
     }
 
     /// <summary>The daemonless path, with no repository configured: the cluster's published registry (KEP-1755).</summary>
