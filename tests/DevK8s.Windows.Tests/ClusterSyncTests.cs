@@ -30,6 +30,9 @@ public class ClusterSyncTests : IAsyncLifetime
         _target = KubeTarget.Open(new KubeTargetOptions(Namespace: _namespace, KubeconfigPath: kubeconfig));
         var client = _target.Client;
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = _namespace, Labels = new Dictionary<string, string> { ["devk8s.io/test"] = "true" } } });
+        // Pods are refused until the token controller has given the default ServiceAccount its secret (Kubernetes < 1.24).
+        for (var i = 0; i < 240 && (await client.CoreV1.ReadNamespacedServiceAccountAsync("default", _namespace).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Secrets?.Count ?? 0 : 0)) == 0; i++)
+            await Task.Delay(250);
         await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
         {
             Metadata = new V1ObjectMeta { Name = Pod },
