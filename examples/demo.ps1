@@ -27,7 +27,8 @@ try {
     try {
         [IO.File]::WriteAllText($file, $original.Replace('version 1', 'version 1, edited at ' + [DateTime]::Now.ToString('HH:mm:ss')))
         Start-Sleep -Seconds 3
-        Get-DevSession web | ForEach-Object LastSync
+        (Get-DevSession web).Details.LastSync
+        (Get-DevSession web).Changes
         Get-DevService web
     }
     finally {
