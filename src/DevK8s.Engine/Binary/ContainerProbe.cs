@@ -18,7 +18,7 @@ public static class ContainerProbe
     // and Debian's multiarch folders; the same places the loader searches, minus ld.so.cache.
     // glibc's version: getconf, else `ldd --version`, else the banner libc.so.6 prints when run,
     // else a libc-X.Y.so file name (glibc before 2.34). musl's: the banner of its loader.
-    internal static readonly string Script = """
+    internal static readonly string Script = Exec.ContainerScripts.Lf("""
         nl='
         '
         echo 'devk8s-probe 1'
@@ -75,7 +75,7 @@ public static class ContainerProbe
           esac
         done
         echo end
-        """.ReplaceLineEndings("\n");
+        """);
 
     /// <summary>What to ask the container about an artifact that will run at <paramref name="target"/>.</summary>
     public static IReadOnlyList<string> Questions(ArtifactInfo info, string target)

@@ -28,6 +28,8 @@ public sealed class DevChange
     public bool Written { get; internal set; }
     /// <summary>True when the write produced a new pod template (a rollout).</summary>
     public bool RolledOut { get; internal set; }
+    /// <summary>What dev mode changed, from the recorded original and the template as written.</summary>
+    public IReadOnlyList<string> Changes { get; internal set; } = [];
 }
 
 /// <summary>
@@ -107,6 +109,7 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
                 continue; // someone wrote in between: read again, check ownership again
             }
             change.RolledOut = before != (KubernetesJson.Serialize(workload.Template), workload.Replicas);
+            change.Changes = DevModeChanges.Describe(recorded, workload.Template, workload.Replicas, service.Container);
             // Going back to the recorded template needs no wait, as Stop-DevService does not wait:
             // nothing of DevK8s runs in those pods.
             if (change.Plan.KeepTemplate) return null;

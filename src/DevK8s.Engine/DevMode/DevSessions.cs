@@ -46,7 +46,7 @@ public static class DevSessions
         try
         {
             var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
-            return await StartRuntimeAsync(target, project, service, impl, record, pod, options, logs, progress, lease, ct).ConfigureAwait(false);
+            return await StartRuntimeAsync(target, project, service, impl, record, pod, change.Changes, options, logs, progress, lease, ct).ConfigureAwait(false);
         }
         catch (Exception failure)
         {
@@ -91,7 +91,7 @@ public static class DevSessions
         {
             lease = await LeaseKeeper.HoldAsync(target, service.Workload, record, ct).ConfigureAwait(false);
             var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
-            var session = await StartRuntimeAsync(target, project, service, impl, record, pod, options, logs, progress, lease, ct).ConfigureAwait(false);
+            var session = await StartRuntimeAsync(target, project, service, impl, record, pod, change.Changes, options, logs, progress, lease, ct).ConfigureAwait(false);
             if (local is not null && !ReferenceEquals(local.Target, target)) local.Target.Dispose();
             return session;
         }
@@ -122,7 +122,7 @@ public static class DevSessions
                 requireSession: writtenBy ?? previous.SessionId).ConfigureAwait(false);
             var lease = await LeaseKeeper.HoldAsync(target, service.Workload, record, ct).ConfigureAwait(false);
             var pod = await controller.CommitAsync(change, progress, ct).ConfigureAwait(false);
-            await StartRuntimeAsync(target, project, service, impl, record, pod, new Dictionary<string, object?>(), logs, progress, lease, ct).ConfigureAwait(false);
+            await StartRuntimeAsync(target, project, service, impl, record, pod, change.Changes, new Dictionary<string, object?>(), logs, progress, lease, ct).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -133,7 +133,7 @@ public static class DevSessions
     }
 
     private static async Task<DevSession> StartRuntimeAsync(KubeTarget target, ProjectConfig project, ServiceConfig service, IDevStrategy impl,
-        DevSessionRecord record, DevPod? pod, IReadOnlyDictionary<string, object?> options, LogHub logs, IProgress<string>? progress, LeaseKeeper lease, CancellationToken ct)
+        DevSessionRecord record, DevPod? pod, IReadOnlyList<string> changes, IReadOnlyDictionary<string, object?> options, LogHub logs, IProgress<string>? progress, LeaseKeeper lease, CancellationToken ct)
     {
         var session = new DevSession(target, project, service, record, impl, logs) { Pod = pod?.Name, Lease = lease };
         var context = new DevRuntimeContext
@@ -148,7 +148,7 @@ public static class DevSessions
             },
         };
         session.Runtime = await impl.StartAsync(context, ct).ConfigureAwait(false);
-        session.Changes = await ReadChangesAsync(target, service, ct).ConfigureAwait(false);
+        session.Changes = changes;
         session.State = SessionState.Live;
         // When the loop ends by itself (the intercepted local command exited), the service goes back to
         // prod mode; the ended session stays listed (Get-DevSession shows why it stopped).
@@ -168,13 +168,6 @@ public static class DevSessions
         Live[Key(target, service)] = session;
         session.Run();
         return session;
-    }
-
-    /// <summary>What dev mode changed on the workload right now, from the recorded original.</summary>
-    public static async Task<IReadOnlyList<string>> ReadChangesAsync(KubeTarget target, ServiceConfig service, CancellationToken ct)
-    {
-        var status = await ServiceStatusReader.ReadAsync(target, [service], ct).ConfigureAwait(false);
-        return status[0].Changes;
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace DevK8s.Engine.Exec;
 public static class ContainerScripts
 {
     /// <summary>Checks that a running container has what dev mode needs; prints "missing:&lt;tool&gt;" per gap.</summary>
-    public static readonly string ToolProbe = ToolProbeFor(["tar", "head", "find", "md5sum", "kill"]);
+    public static readonly string ToolProbe = ToolProbeFor(Sync.SyncStrategy.Tools);
 
     /// <summary>Prints "missing:&lt;tool&gt;" for each tool the image lacks (what a strategy's plan needs).</summary>
     public static string ToolProbeFor(IEnumerable<string> tools) =>

@@ -8,6 +8,9 @@ public sealed class SyncStrategy : IDevStrategy
 {
     public const string PollParameter = "Poll";
 
+    /// <summary>What the sync agent runs in the container (checked before dev mode changes anything).</summary>
+    public static readonly IReadOnlyList<string> Tools = ["tar", "head", "find", "md5sum", "kill"];
+
     public Strategy Kind => Strategy.Sync;
 
     public IReadOnlyList<StrategyParameter> Parameters { get; } =
@@ -23,7 +26,7 @@ public sealed class SyncStrategy : IDevStrategy
         {
             // Only a restart rule needs the supervisor; otherwise the app runs as in prod.
             WrapInSupervisor = sync.OnChange.Any(r => r.Action == SyncAction.Restart),
-            RequiredTools = ["tar", "head", "find", "md5sum", "kill"],
+            RequiredTools = Tools,
         };
     }
 
