@@ -28,6 +28,10 @@ const (
 	// initialWindow is what each side may send on a new stream before any WINDOW arrives: a request
 	// and its answer never wait for a round trip of credit.
 	initialWindow = 256 * 1024
+	// maxWindow bounds a stream's window once it has grown: what one stream may have queued at
+	// most when its reader slows down after a fast start. Smaller than the client's: this side
+	// lives inside the pod's memory limit.
+	maxWindow = 4 * 1024 * 1024
 )
 
 type frame struct {

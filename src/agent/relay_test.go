@@ -373,3 +373,62 @@ func TestPeerOfAnotherVersionIsRefusedWithAClearError(t *testing.T) {
 		t.Fatalf("unclear error: %v", s.Err())
 	}
 }
+
+// The agent's window for a stream grows while the pod-side reader keeps up (the kernel's socket
+// buffers count as keeping up until they fill) and stops growing once that reader stalls: what
+// the agent queues stays within the window, and the window within maxWindow.
+func TestWindowGrowsForAFastReaderOnly(t *testing.T) {
+	h := newHarness(t, time.Second)
+	big := randomBytes(t, 16<<20)
+	h.attach(server(t, func(c net.Conn) {
+		io.ReadFull(c, make([]byte, 1))
+		c.Write(big)
+	}))
+	agentStream := func() *stream {
+		var found *stream
+		waitFor(t, 5*time.Second, "the agent's stream", func() bool {
+			h.agent.mu.Lock()
+			s := h.agent.current
+			h.agent.mu.Unlock()
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			for _, st := range s.streams {
+				found = st
+			}
+			return found != nil
+		})
+		return found
+	}
+	window := func(st *stream) (int64, int64) {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		return st.window, st.queued
+	}
+
+	fast := h.dial()
+	fast.Write([]byte("x"))
+	st := agentStream()
+	got, err := ioutil.ReadAll(fast)
+	if err != nil || sha256.Sum256(got) != sha256.Sum256(big) {
+		t.Fatalf("fast stream: %d of %d bytes, err %v", len(got), len(big), err)
+	}
+	if w, _ := window(st); w <= initialWindow {
+		t.Fatalf("the window of a stream whose reader kept up stayed at %d", w)
+	}
+	fast.Close()
+	waitFor(t, 5*time.Second, "the first stream to end", func() bool {
+		h.agent.current.mu.Lock()
+		defer h.agent.current.mu.Unlock()
+		return len(h.agent.current.streams) == 0
+	})
+
+	slow := h.dial()
+	slow.Write([]byte("x")) // and then reads nothing
+	st = agentStream()
+	waitFor(t, 5*time.Second, "the slow stream's window to fill", func() bool { w, q := window(st); return q >= w/2 })
+	w1, _ := window(st)
+	time.Sleep(500 * time.Millisecond)
+	if w, q := window(st); w != w1 || q > w || w > maxWindow {
+		t.Fatalf("a reader that reads nothing: window %d (was %d, at most %d), %d bytes queued", w, w1, maxWindow, q)
+	}
+}

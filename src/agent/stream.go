@@ -20,14 +20,16 @@ type stream struct {
 	sendWindow int64    // bytes the peer still accepts
 	recvCredit int64    // bytes granted to the peer and not yet received
 	consumed   int64    // bytes written locally since the last WINDOW
+	window     int64    // the most this side grants at once; grows while the local reader keeps up
 	queue      [][]byte // received, not yet written locally
+	queued     int64    // bytes in queue
 	peerClosed bool
 	aborted    bool
 	parts      int // pumps finished cleanly; at 2 the stream is done
 }
 
 func newStream(s *Session, id uint32) *stream {
-	st := &stream{s: s, id: id, sendWindow: initialWindow, recvCredit: initialWindow}
+	st := &stream{s: s, id: id, sendWindow: initialWindow, recvCredit: initialWindow, window: initialWindow}
 	st.cond = sync.NewCond(&st.mu)
 	return st
 }
@@ -58,6 +60,7 @@ func (st *stream) deliver(p []byte) {
 	}
 	st.recvCredit -= int64(len(p))
 	st.queue = append(st.queue, p)
+	st.queued += int64(len(p))
 	st.cond.Broadcast()
 	st.mu.Unlock()
 }
@@ -169,6 +172,7 @@ func (st *stream) pumpIn() {
 		}
 		chunk := st.queue[0]
 		st.queue = st.queue[1:]
+		st.queued -= int64(len(chunk))
 		st.mu.Unlock()
 		if _, err := st.conn.Write(chunk); err != nil {
 			if !isClosedErr(err) {
@@ -181,8 +185,15 @@ func (st *stream) pumpIn() {
 		grant := int64(0)
 		// Credit goes back in halves of the window: few WINDOW frames, and the sender never idles
 		// while a full window is in flight.
-		if st.consumed >= initialWindow/2 {
+		if st.consumed >= st.window/2 {
 			grant, st.consumed = st.consumed, 0
+			// Little left queued: the local reader keeps up and the link's round trip limits the
+			// stream, so the window doubles (bytes in flight = rate × round trip). A slow reader
+			// has half its window queued here and keeps the window it has.
+			if st.queued < st.window/4 && st.window < maxWindow {
+				grant += st.window
+				st.window *= 2
+			}
 			st.recvCredit += grant
 		}
 		st.mu.Unlock()

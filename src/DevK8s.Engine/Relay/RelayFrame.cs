@@ -30,6 +30,11 @@ internal static class RelayProtocol
     public const int MaxPayload = 1 << 20;
     /// <summary>What each side may send on a new stream before any credit returns: no round trip per request.</summary>
     public const int InitialWindow = 256 * 1024;
+    /// <summary>
+    /// The most a stream's window grows to while its local reader keeps up (RelayStream): what it may
+    /// hold queued if that reader then slows. The agent's is 4 MiB: it lives inside the pod's memory limit.
+    /// </summary>
+    public const int MaxWindow = 16 * 1024 * 1024;
 
     public static byte[] Encode(FrameType type, uint id, ReadOnlySpan<byte> payload)
     {
@@ -64,7 +69,7 @@ internal static class RelayProtocol
 /// <summary>Reads frames from the link with its own buffer (the link's write side is used concurrently).</summary>
 internal sealed class FrameReader(Stream stream)
 {
-    private readonly byte[] _buffer = new byte[64 * 1024];
+    private readonly byte[] _buffer = new byte[1024 * 1024];
     private int _start, _end;
 
     /// <summary>The next frame, or null when the link ended between frames.</summary>

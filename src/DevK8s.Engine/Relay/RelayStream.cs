@@ -16,6 +16,8 @@ internal sealed class RelayStream(RelayLink link, uint id)
     private long _sendWindow = RelayProtocol.InitialWindow;
     private long _recvCredit = RelayProtocol.InitialWindow;
     private long _consumed;
+    private long _window = RelayProtocol.InitialWindow;
+    private long _queued;
     private bool _peerClosed, _aborted;
     private int _finishedPumps;
     private TaskCompletionSource? _outWaiter, _inWaiter;
@@ -49,6 +51,7 @@ internal sealed class RelayStream(RelayLink link, uint id)
             {
                 _recvCredit -= data.Length;
                 _queue.Enqueue(data);
+                _queued += data.Length;
                 Take(ref _inWaiter)?.TrySetResult();
             }
         }
@@ -157,7 +160,11 @@ internal sealed class RelayStream(RelayLink link, uint id)
                 lock (_gate)
                 {
                     if (_aborted) return;
-                    if (_queue.Count > 0) chunk = _queue.Dequeue();
+                    if (_queue.Count > 0)
+                    {
+                        chunk = _queue.Dequeue();
+                        _queued -= chunk.Length;
+                    }
                     else if (!_peerClosed) wait = (_inWaiter = new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
                 }
                 if (wait is not null)
@@ -178,10 +185,18 @@ internal sealed class RelayStream(RelayLink link, uint id)
                     _consumed += chunk.Length;
                     // Credit returns in halves of the window: few WINDOW frames, and the sender
                     // never idles while a full window is in flight.
-                    if (_consumed >= RelayProtocol.InitialWindow / 2)
+                    if (_consumed >= _window / 2)
                     {
                         grant = _consumed;
                         _consumed = 0;
+                        // Little left queued: the local reader keeps up and the link's round trip
+                        // limits the stream, so the window doubles. A slow reader has half its
+                        // window queued here and keeps the window it has.
+                        if (_queued < _window / 4 && _window < RelayProtocol.MaxWindow)
+                        {
+                            grant += _window;
+                            _window *= 2;
+                        }
                         _recvCredit += grant;
                     }
                 }
