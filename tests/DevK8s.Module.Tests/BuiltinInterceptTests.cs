@@ -58,7 +58,7 @@ public class BuiltinInterceptTests(NamespaceFixture ns) : IClassFixture<Namespac
     private static readonly string[] EnvNames =
         ["SECRET_TOKEN", "GREETING", "DB_URL", "HOME", "OTHER_SERVICE_HOST", "OTHER_SERVICE_PORT", "OTHER_SERVICE_PORT_WEB", "OTHER_PORT_80_TCP_ADDR", "API_SERVICE_HOST"];
 
-    private TempProject Project(string token, int localPort, string image = ClusterProjectTests.Busybox, string? command = null)
+    private TempProject Project(string token, int localPort, string image = ClusterProjectTests.Busybox, string? command = null, bool sync = false)
     {
         var project = new TempProject();
         project.Write("local/server.py", Server);
@@ -75,7 +75,7 @@ public class BuiltinInterceptTests(NamespaceFixture ns) : IClassFixture<Namespac
                   env:
                     PORT: "{localPort}"
                     DB_URL: postgres://localhost:5432
-            """);
+            """ + (sync ? "\n    sync:\n      paths: [{from: site, to: /www}]\n" : ""));
         // The app's own probe: the dev template must drop it (it would reach a process that is elsewhere).
         var probe = "\n          readinessProbe: {tcpSocket: {port: http}, periodSeconds: 1}" +
                     "\n          env: [{name: SECRET_TOKEN, valueFrom: {secretKeyRef: {name: creds, key: token}}}]" +
@@ -230,6 +230,91 @@ public class BuiltinInterceptTests(NamespaceFixture ns) : IClassFixture<Namespac
             pods => !pods.Intersect(devPods).Any(), seconds: 60);
         // busybox httpd in / has no index page: its 404 is the prod pod answering.
         Assert.Equal("HTTP 404", await EventuallyAsync(() => FromClientAsync(client, "http://api/token"), r => !r.StartsWith("ERR"), seconds: 60));
+    }
+
+    private static string Shell => Path.Combine(PowerShellHost.RepoRoot, "out", "shell", "devk8s-shell.dll");
+
+    [SkippableFact]
+    public async Task The_dev_pod_is_ready_only_while_this_machine_is_attached_so_the_Service_never_routes_into_a_dead_relay()
+    {
+        var client = TestCluster.Require();
+        var token = "token-" + Guid.NewGuid().ToString("N")[..8];
+        using var project = Project(token, FreePort());
+        using var host = Deployed(project, client, ns.Name);
+        var original = TemplateJson(client, ns.Name, "api");
+
+        // The intercept runs in a process of its own, as on a laptop that then goes away.
+        using var laptop = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [Shell, "-Command", "Start-DevService api -Strategy Intercept; Start-Sleep -Seconds 600"])
+        {
+            WorkingDirectory = project.Directory, RedirectStandardOutput = true, RedirectStandardError = true,
+            Environment = { ["KUBECONFIG"] = TestCluster.KubeconfigPath },
+        })!;
+        V1Pod dev;
+        try
+        {
+            Assert.Equal(token, await EventuallyAsync(() => FromClientAsync(client, "http://api/token"), r => r == token, seconds: 120));
+            dev = (await client.CoreV1.ListNamespacedPodAsync(ns.Name, labelSelector: "app=api")).Items
+                .Single(p => p.Metadata.DeletionTimestamp is null && p.Spec.Containers[0].Command?.Contains("/bin/sh") == true);
+            // The app's probe (tcpSocket on port 'http') is replaced by the agent's readiness port.
+            var probe = dev.Spec.Containers[0].ReadinessProbe;
+            Assert.Equal("15099", probe?.TcpSocket?.Port?.Value);
+            Assert.True(dev.Status.ContainerStatuses[0].Ready);
+        }
+        finally
+        {
+            laptop.Kill(entireProcessTree: true); // exactly the process this test started, and what it started
+            await laptop.WaitForExitAsync();
+        }
+
+        // The link is gone with the laptop: the agent closes its readiness port, the pod turns
+        // NotReady and leaves the Service's endpoints, and requests fail instead of hanging: kube-proxy
+        // rejects a Service without endpoints with ICMP host-unreachable, which Linux reports as
+        // "No route to host" after its SYN retries (3 s here), well before the client's 20 s timeout.
+        await EventuallyAsync(async () => (await client.CoreV1.ReadNamespacedPodAsync(dev.Metadata.Name, ns.Name)).Status.ContainerStatuses[0].Ready,
+            ready => !ready, seconds: 30);
+        await EventuallyAsync(async () => (await client.CoreV1.ReadNamespacedEndpointsAsync("api", ns.Name)).Subsets?.Sum(s => s.Addresses?.Count ?? 0) ?? 0,
+            ready => ready == 0, seconds: 30);
+        var failed = await FromClientAsync(client, "http://api/token");
+        Assert.StartsWith("ERR ", failed);
+        Assert.True(double.Parse(failed.Split(' ')[1].TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture) < 5.0, failed);
+        // The dev pod itself runs on, waiting for a client: nothing restarted it.
+        Assert.Equal(0, (await client.CoreV1.ReadNamespacedPodAsync(dev.Metadata.Name, ns.Name)).Status.ContainerStatuses[0].RestartCount);
+
+        host.Invoke("Stop-DevService api -Force").AssertNoErrors();
+        Assert.Equal(original, TemplateJson(client, ns.Name, "api"));
+    }
+
+    [SkippableFact]
+    public async Task Sync_to_builtin_Intercept_and_back_serves_the_synced_files_then_the_local_process_then_the_files_and_Stop_restores_exactly()
+    {
+        var client = TestCluster.Require();
+        var token = "token-" + Guid.NewGuid().ToString("N")[..8];
+        using var project = Project(token, FreePort(), sync: true);
+        project.Write("site/hello.txt", "synced " + token);
+        using var host = Deployed(project, client, ns.Name);
+        var original = TemplateJson(client, ns.Name, "api");
+
+        host.Invoke("Start-DevService api -Strategy Sync").AssertNoErrors();
+        Assert.Equal("synced " + token, await EventuallyAsync(() => FromClientAsync(client, "http://api/www/hello.txt"), r => r == "synced " + token, seconds: 30));
+
+        var switched = host.Invoke("Switch-DevStrategy api -Strategy Intercept");
+        switched.AssertNoErrors();
+        var intercept = Assert.Single(switched.OfType("DevSession"));
+        Assert.Equal(("Intercept", "Live", "builtin"), (intercept.Str("Strategy"), intercept.Str("State"), intercept.Detail("Engine") as string));
+        var localPid = (int)intercept.Detail("LocalPid")!;
+        // Right after the switch returns, the Service reaches the local process, and only it.
+        Assert.Equal(token, await FromClientAsync(client, "http://api/token"));
+        Assert.Equal(token, await FromClientAsync(client, "http://api/www/hello.txt"));
+
+        var back = host.Invoke("Switch-DevStrategy api -Strategy Sync");
+        back.AssertNoErrors();
+        Assert.Equal(("Sync", "Live"), (back.OfType("DevSession").Single().Str("Strategy"), back.OfType("DevSession").Single().Str("State")));
+        await EventuallyAsync(() => Task.FromResult(!Alive(localPid)), gone => gone, seconds: 15);
+        project.Write("site/hello.txt", "synced again " + token);
+        Assert.Equal("synced again " + token, await EventuallyAsync(() => FromClientAsync(client, "http://api/www/hello.txt"), r => r == "synced again " + token, seconds: 30));
+
+        host.Invoke("Stop-DevService api").AssertNoErrors();
+        Assert.Equal(original, TemplateJson(client, ns.Name, "api"));
     }
 
     [SkippableFact]

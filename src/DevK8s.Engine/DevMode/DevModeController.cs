@@ -113,9 +113,10 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
             // Going back to the recorded template needs no wait, as Stop-DevService does not wait:
             // nothing of DevK8s runs in those pods.
             if (change.Plan.KeepTemplate) return null;
-            if (change.RolledOut)
-                await WaitForRolloutAsync(workload, progress, change.Plan.Watch?.Deadline ?? TimeSpan.FromMinutes(3), ct,
-                    change.Plan.Watch is { } watch ? (watch, built.TemplateId!, FindContainer(built.Template.Spec).Name) : null).ConfigureAwait(false);
+            var watch = change.Plan.Watch is { } w ? (w, built.TemplateId!, FindContainer(built.Template.Spec).Name) : ((RolloutWatchOptions, string, string)?)null;
+            var deadline = change.Plan.Watch?.Deadline ?? TimeSpan.FromMinutes(3);
+            if (change.Plan.ReadyOnceAttached) return await WaitForRunningDevPodAsync(workload, change.Session.SessionId, progress, deadline, ct, watch).ConfigureAwait(false);
+            if (change.RolledOut) await WaitForRolloutAsync(workload, progress, deadline, ct, watch).ConfigureAwait(false);
             return await FindDevPodAsync(change.Session.SessionId, ct).ConfigureAwait(false)
                 ?? throw new DevModeException($"{service.Workload} rolled out, but no ready pod runs its dev template {built.TemplateId}.");
         }
@@ -179,11 +180,29 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
         }
     }
 
+    /// <summary>For plans whose pod gets ready only once attached: waits until a pod of the dev template runs.</summary>
+    private async Task<DevPod> WaitForRunningDevPodAsync(Workload workload, string sessionId, IProgress<string>? progress, TimeSpan timeout, CancellationToken ct,
+        (RolloutWatchOptions Options, string TemplateId, string Container)? watch)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        progress?.Report($"waiting for a pod of {workload.Ref} to run the dev template");
+        while (true)
+        {
+            if (await FindDevPodAsync(sessionId, ct, readyOnly: false).ConfigureAwait(false) is { } pod) return pod;
+            if (watch is { } w) await RolloutWatch.CheckAsync(target, workload.LabelSelector(), w.TemplateId, w.Container, w.Options, ct).ConfigureAwait(false);
+            if (DateTime.UtcNow > deadline)
+                throw new DevModeException($"no pod of {workload.Ref} runs the dev template after {timeout.TotalSeconds:0}s.",
+                    "Check the pod's events (is it scheduled, can the node pull the image?) and its logs (Watch-DevLog).");
+            await Task.Delay(200, ct).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// The ready, not terminating pod running the live dev template. With <paramref name="sessionId"/>,
     /// fails with <see cref="DevSessionEndedException"/> once that session no longer holds the workload.
     /// </summary>
-    public async Task<DevPod?> FindDevPodAsync(string? sessionId, CancellationToken ct)
+    /// <param name="readyOnly">False: a running pod will do (one that gets ready only once a runtime attaches to it).</param>
+    public async Task<DevPod?> FindDevPodAsync(string? sessionId, CancellationToken ct, bool readyOnly = true)
     {
         var workload = await RequireAsync(ct).ConfigureAwait(false);
         var record = RecordOf(workload);
@@ -196,7 +215,7 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
             .Where(p => p.Metadata.DeletionTimestamp is null
                         && DevTemplateBuilder.IdOf(new V1PodTemplateSpec { Metadata = p.Metadata }) == templateId
                         && p.Status?.Phase == "Running"
-                        && p.Status.ContainerStatuses?.Any(c => c.Name == FindContainer(p.Spec).Name && c.Ready) == true)
+                        && p.Status.ContainerStatuses?.Any(c => c.Name == FindContainer(p.Spec).Name && (readyOnly ? c.Ready : c.State?.Running is not null)) == true)
             .OrderByDescending(p => p.Metadata.CreationTimestamp)
             .FirstOrDefault();
         if (pod is null) return null;

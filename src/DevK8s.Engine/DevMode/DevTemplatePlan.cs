@@ -36,6 +36,16 @@ public sealed record DevTemplatePlan
     /// </summary>
     public bool RemoveReadinessProbe { get; init; }
 
+    /// <summary>A readiness probe to run instead of the app's (Intercept's agent: ready while this machine is attached).</summary>
+    public V1Probe? ReadinessProbe { get; init; }
+
+    /// <summary>
+    /// The dev pod gets ready only once the strategy's runtime attaches to it (the probe above):
+    /// committing waits for the pod to run, not to be ready, and the runtime finishes the rollout
+    /// after attaching. Meanwhile the old pod keeps serving.
+    /// </summary>
+    public bool ReadyOnceAttached { get; init; }
+
     /// <summary>Tools the image must have for this loop (checked with one exec before anything changes).</summary>
     public IReadOnlyList<string> RequiredTools { get; init; } = [];
 
@@ -64,6 +74,7 @@ public static class DevTemplateBuilder
             c.StartupProbe = null;
         }
         if (plan.RemoveReadinessProbe) c.ReadinessProbe = null;
+        if (plan.ReadinessProbe is not null) c.ReadinessProbe = plan.ReadinessProbe;
         if (plan.Image is not null) c.Image = plan.Image;
         var argv = plan.Command ?? (plan.WrapInSupervisor ? original.Argv : null);
         if (plan.WrapInSupervisor)

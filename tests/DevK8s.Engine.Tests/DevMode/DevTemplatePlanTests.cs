@@ -48,6 +48,19 @@ public class DevTemplatePlanTests
     }
 
     [Fact]
+    public void A_plan_s_readiness_probe_replaces_the_app_s_and_the_changes_say_so()
+    {
+        var agentProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = 15099 }, PeriodSeconds = 1 };
+        var dev = Build(Original(), new DevTemplatePlan { Command = ["/bin/sh", "-c", "agent"], ReadinessProbe = agentProbe, ReadyOnceAttached = true });
+        var api = dev.Template.Spec.Containers[0];
+        Assert.Equal("15099", api.ReadinessProbe.TcpSocket.Port.Value);
+        Assert.Null(api.LivenessProbe);
+        Assert.Contains(DevModeChanges.Describe(Original(), dev.Template, dev.Replicas, "api"), c => c == "api: readinessProbe replaced");
+        // The original is only read: a later plan without a probe gets the app's back.
+        Assert.Equal("8080", Build(Original(), Wrap).Template.Spec.Containers[0].ReadinessProbe.TcpSocket.Port.Value);
+    }
+
+    [Fact]
     public void The_wrapped_command_runs_the_recorded_argv_and_other_containers_are_untouched()
     {
         var dev = Build(Original(), Wrap);

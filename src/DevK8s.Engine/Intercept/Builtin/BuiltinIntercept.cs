@@ -48,11 +48,21 @@ public sealed class BuiltinIntercept : IAsyncDisposable
             ? OriginalSpec.FromJson(saved).Template
             : workload.Template;
         var inbound = await ResolveInboundAsync(target, service, config, template.Spec, template.Metadata?.Labels, ct).ConfigureAwait(false);
+        // The app's probes would reach a process that runs on this machine and starts only after
+        // the pod: the agent's readiness port answers exactly while this machine is attached, so
+        // the Service keeps the old pod until then and drops the dev pod when the link is lost.
         return new DevTemplatePlan
         {
             Command = RelayAgent.ContainerCommand(inbound.AgentPorts),
             RelaxProbes = true,
-            RemoveReadinessProbe = true,
+            ReadinessProbe = new V1Probe
+            {
+                TcpSocket = new V1TCPSocketAction { Port = RelayAgent.DefaultReadyPort },
+                // Ready within a second of attaching; a reconnect (backoff from 200 ms) does not flap it.
+                PeriodSeconds = 1, TimeoutSeconds = 1, SuccessThreshold = 1, FailureThreshold = 3,
+            },
+            ReadyOnceAttached = true,
+            Watch = new RolloutWatchOptions(TimeSpan.FromMinutes(3)),
         };
     }
 
@@ -86,8 +96,9 @@ public sealed class BuiltinIntercept : IAsyncDisposable
         // new or restarted container lacks it.
         var connect = ExecRelayTransport.Connect(target, async c =>
         {
-            var current = await context.Controller.FindDevPodAsync(context.Record.SessionId, c).ConfigureAwait(false)
-                ?? throw new IOException($"no ready dev pod of {service.Workload} yet");
+            // Running, not ready: the pod gets ready only once this link is up.
+            var current = await context.Controller.FindDevPodAsync(context.Record.SessionId, c, readyOnly: false).ConfigureAwait(false)
+                ?? throw new IOException($"no running dev pod of {service.Workload} yet");
             return (current.Name, current.Container);
         }, line => Log("stderr", "agent: " + line));
         var relay = new RelayClient(connect, inbound.ContainerToLocal, new RelayOptions(), message => Log("stdout", message));
@@ -106,6 +117,11 @@ public sealed class BuiltinIntercept : IAsyncDisposable
                         "Check that the container has sh, head and a writable /tmp, and that you may create pods/exec in this namespace (Test-DevEnvironment).");
                 }
             }
+
+            // Attached, the dev pod turns ready: once the rollout is done, the Service sends
+            // everything here and nothing to the old pod.
+            context.Progress?.Report($"{service.Name}: relay connected; waiting for the dev pod to take over the Service");
+            await context.Controller.WaitForRolloutAsync(context.Progress, TimeSpan.FromMinutes(3), ct).ConfigureAwait(false);
 
             var services = await target.Client.CoreV1.ListNamespacedServiceAsync(target.Namespace, cancellationToken: ct).ConfigureAwait(false);
             intercept.MapServices(services.Items);
