@@ -14,6 +14,58 @@ public class ApiServerOutageTests(NamespaceFixture ns) : IClassFixture<Namespace
 {
     private static readonly string ClusterDir = Environment.GetEnvironmentVariable("DEVK8S_CLUSTER_DIR") is { Length: > 0 } d ? d : "/var/lib/devk8s-cluster";
 
+    /// <summary>Stops exactly the API server tests/cluster/up recorded.</summary>
+    private static void StopApiServer()
+    {
+        var pid = int.Parse(File.ReadAllText(Path.Combine(ClusterDir, "pids", "kube-apiserver.pid")).Trim());
+        using var apiserver = Process.GetProcessById(pid);
+        apiserver.Kill();
+        apiserver.WaitForExit(30_000);
+    }
+
+    /// <summary>Starts it again the way tests/cluster/up does.</summary>
+    private static async Task StartApiServerAsync()
+    {
+        var up = Process.Start(new ProcessStartInfo(Path.Combine(PowerShellHost.RepoRoot, "tests", "cluster", "up")) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var upErr = up.StandardError.ReadToEndAsync();
+        await up.StandardOutput.ReadToEndAsync();
+        await up.WaitForExitAsync();
+        Assert.True(up.ExitCode == 0, await upErr);
+    }
+
+    [SkippableFact]
+    public async Task The_builtin_intercept_relay_comes_back_after_the_API_server_was_away_for_a_minute()
+    {
+        var client = TestCluster.Require();
+        var token = "token-" + Guid.NewGuid().ToString("N")[..8];
+        var intercepts = new BuiltinInterceptTests(ns);
+        using var project = intercepts.ProjectFor(token);
+        using var host = new PowerShellHost(project.Directory);
+        host.Invoke("Deploy-DevProject").AssertNoErrors();
+        ClusterProjectTests.WaitReady(client, "api", 1, ns.Name);
+        ClusterProjectTests.WaitReady(client, "other", 1, ns.Name);
+        await RunningPodAsync(client, ns.Name, "client");
+        host.Invoke("Start-DevService api -Strategy Intercept").AssertNoErrors();
+        Assert.Equal(token, await EventuallyAsync(() => intercepts.FromClientAsync(client, "http://api/token"), r => r == token, seconds: 30));
+        try
+        {
+            StopApiServer();
+            var downSince = Stopwatch.StartNew();
+            // The link ran through the API server: it is gone, and the client keeps trying.
+            await EventuallyAsync(() => Task.FromResult(host.Invoke("Get-DevSession api").OfType("DevSession").Single().Str("State")), s => s == "Reconnecting", seconds: 30);
+            await Task.Delay(TimeSpan.FromSeconds(60) - downSince.Elapsed);
+            Assert.Equal("Reconnecting", host.Invoke("Get-DevSession api").OfType("DevSession").Single().Str("State"));
+            await StartApiServerAsync();
+
+            await EventuallyAsync(() => Task.FromResult(host.Invoke("Get-DevSession api").OfType("DevSession").Single()),
+                s => s.Str("State") == "Live" && s.Detail("RelayConnections") is int n && n >= 2, seconds: 60);
+            // New requests reach the local process again, and it reaches the cluster again.
+            Assert.Equal(token, await EventuallyAsync(() => intercepts.FromClientAsync(client, "http://api/token"), r => r == token, seconds: 60));
+            Assert.Equal("other-ok", await intercepts.FromClientAsync(client, "http://api/outbound"));
+        }
+        finally { host.Invoke("Stop-DevService api -Force"); }
+    }
+
     [SkippableFact]
     public async Task Edits_saved_while_the_API_server_is_away_for_a_minute_arrive_afterwards()
     {
@@ -27,23 +79,14 @@ public class ApiServerOutageTests(NamespaceFixture ns) : IClassFixture<Namespace
         var pod = host.Invoke("Start-DevService outage").OfType("DevSession").Single().Str("Pod")!;
         try
         {
-            // Stop exactly the API server tests/cluster/up recorded, then start it again the same way.
-            var pid = int.Parse(File.ReadAllText(Path.Combine(ClusterDir, "pids", "kube-apiserver.pid")).Trim());
-            using (var apiserver = Process.GetProcessById(pid))
-            {
-                apiserver.Kill();
-                apiserver.WaitForExit(30_000);
-            }
+            StopApiServer();
             var downSince = Stopwatch.StartNew();
             project.Write("site/during.txt", "saved while the API server was away\n");
             File.Delete(project.PathOf("site/before.txt"));
             await Task.Delay(TimeSpan.FromSeconds(60) - downSince.Elapsed);
             Assert.Equal("Reconnecting", host.Invoke("Get-DevSession outage").OfType("DevSession").Single().Str("State"));
 
-            var up = Process.Start(new ProcessStartInfo(Path.Combine(PowerShellHost.RepoRoot, "tests", "cluster", "up")) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var upErr = up.StandardError.ReadToEndAsync();
-            await up.WaitForExitAsync();
-            Assert.True(up.ExitCode == 0, await upErr);
+            await StartApiServerAsync();
 
             var text = await EventuallyAsync(async () => (await ExecAsync(client, ns.Name, pod, "main", "sh", "-c", "cat /app/during.txt; test -e /app/before.txt && echo before-still-there; true")).Trim(),
                 v => v == "saved while the API server was away", seconds: 60);
