@@ -16,6 +16,7 @@ type agentConfig struct {
 	bind      string // address the app ports listen on ("" = every interface)
 	ports     []int
 	readyPort int // 0 = none
+	linkPort  int // 0 = none; loopback port DevK8s reaches through a port-forward
 	keepalive time.Duration
 	handshake time.Duration
 	logger    *log.Logger
@@ -30,6 +31,7 @@ type agent struct {
 	readyLn   net.Listener
 	listeners []net.Listener
 	ctl       net.Listener
+	link      net.Listener
 	addrs     map[int]*net.TCPAddr // configured port → bound address (tests bind port 0)
 }
 
@@ -54,10 +56,21 @@ func startAgent(cfg agentConfig) (*agent, error) {
 		return nil, fmt.Errorf("cannot listen on control socket %s: %w", cfg.control, err)
 	}
 	a.ctl = ctl
+	if cfg.linkPort != 0 {
+		// Loopback only: a port-forward arrives inside the pod's network namespace, other pods
+		// cannot reach it.
+		link, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.linkPort)))
+		if err != nil {
+			a.stop()
+			return nil, fmt.Errorf("cannot listen on link port %d: %w", cfg.linkPort, err)
+		}
+		a.link = link
+		go a.clientLoop(link)
+	}
 	for _, ln := range a.listeners {
 		go a.acceptLoop(ln)
 	}
-	go a.controlLoop()
+	go a.clientLoop(ctl)
 	return a, nil
 }
 
@@ -67,6 +80,9 @@ func (a *agent) stop() {
 	}
 	if a.ctl != nil {
 		a.ctl.Close()
+	}
+	if a.link != nil {
+		a.link.Close()
 	}
 	a.mu.Lock()
 	s := a.current
@@ -99,18 +115,19 @@ func (a *agent) acceptLoop(ln net.Listener) {
 	}
 }
 
-func (a *agent) controlLoop() {
+// clientLoop accepts DevK8s clients: on the control socket (through "attach") or the link port.
+func (a *agent) clientLoop(ln net.Listener) {
 	for {
-		c, err := a.ctl.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			if isClosedErr(err) {
 				return
 			}
-			a.cfg.logger.Printf("control accept: %v", err)
+			a.cfg.logger.Printf("client accept on %s: %v", ln.Addr(), err)
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
-		go a.serveClient(c)
+		go a.serveClient(withQuickAck(c))
 	}
 }
 

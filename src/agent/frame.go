@@ -23,7 +23,7 @@ const (
 	protocolVersion = "devk8s-relay/1"
 	// maxData bounds a DATA frame; maxPayload bounds any frame, so a corrupt length is caught
 	// instead of allocating gigabytes.
-	maxData    = 32 * 1024
+	maxData    = 128 * 1024
 	maxPayload = 1 << 20
 	// initialWindow is what each side may send on a new stream before any WINDOW arrives: a request
 	// and its answer never wait for a round trip of credit.

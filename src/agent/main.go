@@ -1,6 +1,7 @@
 // devk8s-agent runs in a dev container for DevK8s's built-in intercept. "serve" listens on the
 // container's ports and relays each connection over one link to the DevK8s client; the client
-// reaches it by running "attach" through the exec API, whose stdin and stdout become the link.
+// reaches it through a port-forward to the link port, or by running "attach" (whose stdin and
+// stdout become the link) where only exec is at hand.
 package main
 
 import (
@@ -37,7 +38,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, `usage: devk8s-agent serve [--control PATH] [--ready PORT] [--bind ADDR] [--keepalive DURATION] PORT...
+	fmt.Fprintln(os.Stderr, `usage: devk8s-agent serve [--control PATH] [--ready PORT] [--link PORT] [--bind ADDR] [--keepalive DURATION] PORT...
        devk8s-agent attach [--control PATH] [--wait DURATION]
        devk8s-agent version`)
 	os.Exit(2)
@@ -49,6 +50,7 @@ func serve(args []string) int {
 	fs.StringVar(&cfg.control, "control", defaultControl, "unix socket for the attach command")
 	fs.StringVar(&cfg.bind, "bind", "", "address to listen on (default: every interface)")
 	fs.IntVar(&cfg.readyPort, "ready", 0, "port that accepts only while a client is attached (for a readinessProbe)")
+	fs.IntVar(&cfg.linkPort, "link", 0, "loopback port that accepts DevK8s's link (through a port-forward)")
 	fs.DurationVar(&cfg.keepalive, "keepalive", 5*time.Second, "ping interval; a link silent for 3 intervals is dropped")
 	fs.Parse(args)
 	for _, a := range fs.Args() {

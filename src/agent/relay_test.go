@@ -432,3 +432,38 @@ func TestWindowGrowsForAFastReaderOnly(t *testing.T) {
 		t.Fatalf("a reader that reads nothing: window %d (was %d, at most %d), %d bytes queued", w, w1, maxWindow, q)
 	}
 }
+
+// A client on the loopback link port (where a port-forward arrives) relays like one on the control socket.
+func TestClientOnTheLinkPortRelays(t *testing.T) {
+	port, link := freePort(t), freePort(t)
+	a, err := startAgent(agentConfig{control: filepath.Join(t.TempDir(), "agent.sock"), bind: "127.0.0.1", ports: []int{port}, linkPort: link,
+		keepalive: time.Second, logger: log.New(ioutil.Discard, "", 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.stop()
+	local := server(t, echo)
+	c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(link))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSession(c, false, func(uint16, string) (net.Conn, error) { return net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(local)) }, time.Second)
+	defer s.Close(errors.New("test over"))
+	s.SendReady()
+	select {
+	case <-s.Ready():
+	case <-time.After(5 * time.Second):
+		t.Fatal("agent sent no READY on the link port")
+	}
+	pod, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pod.Close()
+	pod.Write([]byte("through the link port"))
+	buf := make([]byte, len("through the link port"))
+	pod.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(pod, buf); err != nil || string(buf) != "through the link port" {
+		t.Fatalf("echo through the link port: %q %v", buf, err)
+	}
+}

@@ -47,14 +47,17 @@ public class ApiServerOutageTests(NamespaceFixture ns) : IClassFixture<Namespace
         await RunningPodAsync(client, ns.Name, "client");
         host.Invoke("Start-DevService api -Strategy Intercept").AssertNoErrors();
         Assert.Equal(token, await EventuallyAsync(() => intercepts.FromClientAsync(client, "http://api/token"), r => r == token, seconds: 30));
+        var down = false;
         try
         {
             StopApiServer();
+            down = true;
             var downSince = Stopwatch.StartNew();
             // The link ran through the API server: it is gone, and the client keeps trying.
             await EventuallyAsync(() => Task.FromResult(host.Invoke("Get-DevSession api").OfType("DevSession").Single().Str("State")), s => s == "Reconnecting", seconds: 30);
             await Task.Delay(TimeSpan.FromSeconds(60) - downSince.Elapsed);
             Assert.Equal("Reconnecting", host.Invoke("Get-DevSession api").OfType("DevSession").Single().Str("State"));
+            down = false;
             await StartApiServerAsync();
 
             await EventuallyAsync(() => Task.FromResult(host.Invoke("Get-DevSession api").OfType("DevSession").Single()),
@@ -63,7 +66,12 @@ public class ApiServerOutageTests(NamespaceFixture ns) : IClassFixture<Namespace
             Assert.Equal(token, await EventuallyAsync(() => intercepts.FromClientAsync(client, "http://api/token"), r => r == token, seconds: 60));
             Assert.Equal("other-ok", await intercepts.FromClientAsync(client, "http://api/outbound"));
         }
-        finally { host.Invoke("Stop-DevService api -Force"); }
+        finally
+        {
+            // A failed assertion must not leave the cluster without its API server for the tests after this one.
+            if (down) await StartApiServerAsync();
+            host.Invoke("Stop-DevService api -Force");
+        }
     }
 
     [SkippableFact]
@@ -77,15 +85,18 @@ public class ApiServerOutageTests(NamespaceFixture ns) : IClassFixture<Namespace
         host.Invoke("Deploy-DevProject").AssertNoErrors();
         ClusterProjectTests.WaitReady(client, "outage", 1, ns.Name);
         var pod = host.Invoke("Start-DevService outage").OfType("DevSession").Single().Str("Pod")!;
+        var down = false;
         try
         {
             StopApiServer();
+            down = true;
             var downSince = Stopwatch.StartNew();
             project.Write("site/during.txt", "saved while the API server was away\n");
             File.Delete(project.PathOf("site/before.txt"));
             await Task.Delay(TimeSpan.FromSeconds(60) - downSince.Elapsed);
             Assert.Equal("Reconnecting", host.Invoke("Get-DevSession outage").OfType("DevSession").Single().Str("State"));
 
+            down = false;
             await StartApiServerAsync();
 
             var text = await EventuallyAsync(async () => (await ExecAsync(client, ns.Name, pod, "main", "sh", "-c", "cat /app/during.txt; test -e /app/before.txt && echo before-still-there; true")).Trim(),
@@ -93,6 +104,10 @@ public class ApiServerOutageTests(NamespaceFixture ns) : IClassFixture<Namespace
             Assert.Equal("saved while the API server was away", text);
             await EventuallyAsync(() => Task.FromResult(host.Invoke("Get-DevSession outage").OfType("DevSession").Single().Str("State")), s => s == "Live", seconds: 30);
         }
-        finally { host.Invoke("Stop-DevService outage"); }
+        finally
+        {
+            if (down) await StartApiServerAsync();
+            host.Invoke("Stop-DevService outage");
+        }
     }
 }

@@ -376,11 +376,13 @@ public class BuiltinInterceptTests(NamespaceFixture ns) : IClassFixture<Namespac
         Assert.StartsWith("fast True", report[3]);
         Assert.True(double.Parse(report[3].Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture) < 5, report[3]);
 
-        // The link (the exec of "devk8s-agent attach") dies: the client reconnects, requests go through again.
+        // The link (a port-forward to the agent) is cut from the pod's side: another client attaches
+        // in the pod and says READY, the agent drops DevK8s's link for it (the newest client wins),
+        // then that client goes away. DevK8s reconnects and requests go through again.
         var dev = (await client.CoreV1.ListNamespacedPodAsync(ns.Name, labelSelector: "app=api")).Items
             .Single(p => p.Metadata.DeletionTimestamp is null && p.Spec.Containers[0].Command?.Contains("/bin/sh") == true);
         await ExecAsync(client, ns.Name, dev.Metadata.Name, "main", "/bin/sh", "-c",
-            "for p in /proc/[0-9]*; do case \"$(tr '\\0' ' ' < $p/cmdline)\" in *'devk8s-agent attac'[h]*) kill ${p#/proc/};; esac; done");
+            "(printf '\\001\\000\\000\\000\\000\\000\\000\\000\\016devk8s-relay/1'; sleep 2) | /tmp/devk8s-agent attach >/dev/null");
         await EventuallyAsync(() => Task.FromResult(host.Invoke("Get-DevSession api").OfType("DevSession").Single().Detail("RelayConnections")),
             n => n is int c && c >= 2, seconds: 30);
         Assert.Equal(token, await EventuallyAsync(() => FromClientAsync(client, "http://api/token"), r => r == token, seconds: 30));

@@ -31,6 +31,9 @@ public static class ClusterPermissions
         // and as 'create pods/exec' since (AuthorizePodWebsocketUpgradeCreatePermission).
         new("create", "pods", "exec", "", "Sync (the agent channel), tool checks, entrypoint"),
         new("get", "pods", "exec", "", "Sync on Kubernetes before 1.30 (WebSocket exec)"),
+        // Relay/PortForwardRelayTransport.cs: a WebSocket port-forward is a GET too, authorized the same way.
+        new("create", "pods", "portforward", "", "Intercept, builtin engine (the relay link)"),
+        new("get", "pods", "portforward", "", "Intercept, builtin engine on Kubernetes before 1.30 (WebSocket port-forward)"),
         // The session Lease per service (renewed while a session lives; Stale once it expires).
         new("create", "leases", null, "coordination.k8s.io", "dev sessions (liveness Lease)"),
         new("get", "leases", null, "coordination.k8s.io", "dev sessions, Get-DevService (Live or Stale)"),

@@ -16,17 +16,17 @@ public static class RelayAgent
     /// <summary>The agent's readiness port: accepts only while a client is attached (for a TCP readinessProbe).</summary>
     public const int DefaultReadyPort = 15099;
 
+    /// <summary>The agent's link port on the pod's loopback: DevK8s's port-forward arrives there.</summary>
+    public const int DefaultLinkPort = 15098;
+
     /// <summary>
     /// The dev container's command: wait for the upload, then serve. The shell loop, not the agent,
     /// is what the image starts, so no image change and no init container are needed.
     /// </summary>
-    public static IReadOnlyList<string> ContainerCommand(IEnumerable<int> ports, int readyPort = DefaultReadyPort) =>
+    public static IReadOnlyList<string> ContainerCommand(IEnumerable<int> ports, int readyPort = DefaultReadyPort, int linkPort = DefaultLinkPort) =>
         ["/bin/sh", "-c",
          $"while [ ! -x {RemotePath} ]; do sleep 0.2 2>/dev/null || sleep 1; done; " +
-         $"exec {RemotePath} serve --ready {readyPort} {string.Join(' ', ports)}"];
-
-    /// <summary>The command whose stdin and stdout become the relay link.</summary>
-    public static IReadOnlyList<string> AttachCommand => [RemotePath, "attach"];
+         $"exec {RemotePath} serve --ready {readyPort} --link {linkPort} {string.Join(' ', ports)}"];
 
     /// <summary>The agent binary the module ships for a Linux architecture (amd64, arm64).</summary>
     public static string LocalBinary(string arch)

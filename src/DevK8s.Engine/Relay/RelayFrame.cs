@@ -26,7 +26,7 @@ internal static class RelayProtocol
 {
     public const string Version = "devk8s-relay/1";
     public const int HeaderSize = 9;
-    public const int MaxData = 32 * 1024;
+    public const int MaxData = 128 * 1024;
     public const int MaxPayload = 1 << 20;
     /// <summary>What each side may send on a new stream before any credit returns: no round trip per request.</summary>
     public const int InitialWindow = 256 * 1024;

@@ -31,8 +31,11 @@ public class ClusterPermissionsTests
         Assert.True(Has("get", "pods", "log"));
         Assert.True(Has("list", "pods"));
         Assert.Contains(EnvironmentDoctor.Permissions, p => p is { Verb: "create", Resource: "namespaces", Namespaced: false });
-        // No port-forward and no watch calls exist in the engine; the doctor must not demand them.
-        Assert.DoesNotContain(EnvironmentDoctor.Permissions, p => p.Subresource == "portforward" || p.Verb == "watch");
+        // The builtin intercept's link is a port-forward (a WebSocket GET before 1.30, create since).
+        Assert.True(Has("create", "pods", "portforward"));
+        Assert.True(Has("get", "pods", "portforward"));
+        // No watch calls exist in the engine; the doctor must not demand them.
+        Assert.DoesNotContain(EnvironmentDoctor.Permissions, p => p.Verb == "watch");
         Assert.All(EnvironmentDoctor.Permissions, p => Assert.False(string.IsNullOrWhiteSpace(p.UsedBy)));
     }
 }

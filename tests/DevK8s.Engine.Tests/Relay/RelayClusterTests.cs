@@ -15,8 +15,8 @@ namespace DevK8s.Engine.Tests.Relay;
 
 /// <summary>
 /// The agent in a busybox pod of the real cluster, uploaded over exec, linked to the C# client
-/// through the API server (exec of "devk8s-agent attach"): both directions, readiness, a cut link,
-/// and the latency the link adds.
+/// through the API server (a port-forward to the agent's link port): both directions, readiness,
+/// a cut link, and the latency the link adds.
 /// </summary>
 public class RelayClusterTests(NamespaceFixture ns, ITestOutputHelper output) : IClassFixture<NamespaceFixture>
 {
@@ -60,7 +60,7 @@ public class RelayClusterTests(NamespaceFixture ns, ITestOutputHelper output) : 
         });
         // Connecting through the resolving overload also checks the agent is there (it is: no second upload).
         var resolved = 0;
-        await using var relay = new RelayClient(ExecRelayTransport.Connect(target, _ => { resolved++; return Task.FromResult((Pod, Container)); }, line => output.WriteLine("attach: " + line)),
+        await using var relay = new RelayClient(PortForwardRelayTransport.Connect(target, _ => { resolved++; return Task.FromResult((Pod, Container)); }),
             new Dictionary<int, int> { [8080] = local.Port }, log: output.WriteLine);
         watch.Restart();
         relay.Start();
@@ -134,7 +134,7 @@ public class RelayClusterTests(NamespaceFixture ns, ITestOutputHelper output) : 
                          $"out and back in through the pod: open connection {P(keptTimes, 50):0.00}/{P(keptTimes, 99):0.00}, new connection {P(opens, 50):0.00}/{P(opens, 99):0.00}");
         Assert.True(P(relayed, 50) < 4, $"the relay adds {P(relayed, 50):0.00} ms at p50 (goal: 4)");
 
-        // A cut link: streams on it are reset, the client reconnects over a new exec, traffic flows again.
+        // A cut link: streams on it are reset, the client reconnects over a new port-forward, traffic flows again.
         relay.CurrentLink!.Close("the test cuts the link");
         var cut = await Record.ExceptionAsync(async () => { while (await echo.GetStream().ReadAsync(new byte[1], ct) > 0) { } });
         Assert.IsType<IOException>(cut);
@@ -148,8 +148,10 @@ public class RelayClusterTests(NamespaceFixture ns, ITestOutputHelper output) : 
         await Task.Delay(1000, ct);
         Assert.Equal("0", (await ClusterHelpers.ExecAsync(client, ns.Name, Pod, Container, "sh", "-c", "cat /proc/[0-9]*/stat 2>/dev/null | grep -c ') Z ' || true")).Trim());
 
-        // The replaced link's attach process is gone: reconnecting leaks nothing in the pod.
-        await ClusterHelpers.EventuallyAsync(() => ClusterHelpers.ExecAsync(client, ns.Name, Pod, Container, "sh", "-c", "ps | grep -c '[d]evk8s-agent attach' || true"),
+        // The replaced link is closed in the pod: exactly one connection to the agent's link port
+        // is established (its accepted side in /proc/net/tcp, state 01), so reconnecting leaks nothing.
+        var linkPort = RelayAgent.DefaultLinkPort.ToString("X4");
+        await ClusterHelpers.EventuallyAsync(() => ClusterHelpers.ExecAsync(client, ns.Name, Pod, Container, "sh", "-c", $"awk '$2 ~ /:{linkPort}$/ && $4 == \"01\"' /proc/net/tcp | wc -l"),
             count => count.Trim() == "1", 20);
     }
 

@@ -12,9 +12,9 @@ namespace DevK8s.Engine.Intercept.Builtin;
 
 /// <summary>
 /// Intercept through DevK8s's own relay: the dev container runs the agent on the container's ports,
-/// one exec link carries every connection both ways, and the local process gets the pod's real
+/// one port-forward link carries every connection both ways, and the local process gets the pod's real
 /// environment with the namespace's Services mapped to local listeners. Needs only the namespaced
-/// rights dev mode already uses (patch the workload, exec into its pod, list Services).
+/// rights: patch the workload, exec into its pod (the upload), port-forward to it (the link), list Services.
 /// </summary>
 public sealed class BuiltinIntercept : IAsyncDisposable
 {
@@ -94,13 +94,13 @@ public sealed class BuiltinIntercept : IAsyncDisposable
 
         // Every (re)connect follows the workload to its current dev pod and uploads the agent if a
         // new or restarted container lacks it.
-        var connect = ExecRelayTransport.Connect(target, async c =>
+        var connect = PortForwardRelayTransport.Connect(target, async c =>
         {
             // Running, not ready: the pod gets ready only once this link is up.
             var current = await context.Controller.FindDevPodAsync(context.Record.SessionId, c, readyOnly: false).ConfigureAwait(false)
                 ?? throw new IOException($"no running dev pod of {service.Workload} yet");
             return (current.Name, current.Container);
-        }, line => Log("stderr", "agent: " + line));
+        });
         var relay = new RelayClient(connect, inbound.ContainerToLocal, new RelayOptions(), message => Log("stdout", message));
         var intercept = new BuiltinIntercept(service.Name, log, relay, inbound);
         try
@@ -114,7 +114,7 @@ public sealed class BuiltinIntercept : IAsyncDisposable
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
                     throw new DevModeException($"the relay to {devPod.Name} did not connect within {ConnectTimeout.TotalSeconds:0} s (see the log lines above for why).",
-                        "Check that the container has sh, head and a writable /tmp, and that you may create pods/exec in this namespace (Test-DevEnvironment).");
+                        "Check that the container has sh, head and a writable /tmp, and that you may create pods/exec and pods/portforward in this namespace (Test-DevEnvironment).");
                 }
             }
 
