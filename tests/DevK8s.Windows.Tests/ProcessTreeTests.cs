@@ -179,13 +179,13 @@ public partial class ProcessTreeTests
     }
 
     [Fact]
-    public async Task A_program_that_cannot_start_names_itself_and_the_Windows_error()
+    public async Task A_program_that_cannot_start_is_reported_with_its_name_and_the_Windows_error()
     {
-        var missing = Path.Combine(AppContext.BaseDirectory, "no-such-program-here.exe");
-        var e = Assert.ThrowsAny<Exception>(() => ProcessTree.Start([missing, "x"], AppContext.BaseDirectory, Environment_()));
-        Assert.Contains(missing, e.Message);
-        Assert.Contains("Win32 error 2", e.Message);
-        await Task.CompletedTask;
+        var e = await Assert.ThrowsAsync<LocalProcessException>(() =>
+            ProcessRunner.RunAsync(new ProcessSpec(["devk8s-no-such-program", "x"]), TimeSpan.FromSeconds(30), CancellationToken.None));
+        Assert.Equal(LocalProcessException.StartFailed, e.ErrorId);
+        Assert.Contains("CreateProcessW failed for devk8s-no-such-program", e.Message);
+        Assert.Contains("(Win32 error 2)", e.Message);
     }
 
     [LibraryImport("kernel32.dll", SetLastError = true)]

@@ -158,7 +158,7 @@ internal static unsafe partial class WindowsSpawn
                 var error = Marshal.GetLastPInvokeError();
                 // Never leave a suspended process behind.
                 if (job is null || !TerminateJobObject(job, ExitCodeWhenKilled)) TerminateProcess(process, ExitCodeWhenKilled);
-                throw new Win32Exception(error, $"cannot start {argv[0]}: ResumeThread failed: {Win32Message(error)}");
+                throw new Win32Exception(error, $"ResumeThread failed for {argv[0]}: {Win32Message(error)}");
             }
             stdin.Dispose(); // the child reads end-of-file: its stdin is empty
             started = true;
@@ -230,7 +230,7 @@ internal static unsafe partial class WindowsSpawn
             if (!ok)
             {
                 var error = Marshal.GetLastPInvokeError();
-                throw new Win32Exception(error, $"cannot start {program}: CreateProcessW failed: {Win32Message(error)}");
+                throw new Win32Exception(error, $"CreateProcessW failed for {program}: {Win32Message(error)}");
             }
             return info;
         }
