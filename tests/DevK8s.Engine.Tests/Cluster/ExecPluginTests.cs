@@ -23,7 +23,7 @@ public class ExecPluginTests : IDisposable
             printf '%s\n' "$@" > '{{{record}}}'
             printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"token-for-%s"}}' "$2"
             """);
-        File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var kubeconfig = Path.Combine(_dir, "config");
         File.WriteAllText(kubeconfig, $$"""
             apiVersion: v1
