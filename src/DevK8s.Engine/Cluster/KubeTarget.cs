@@ -32,6 +32,7 @@ public sealed class KubeTarget : IDisposable
         var known = kubeconfig.Contexts?.Select(c => c.Name).ToList() ?? [];
         if (!known.Contains(context))
             throw new KubeconfigException($"Context '{context}' is not in {path}. Known contexts: {(known.Count == 0 ? "none" : string.Join(", ", known))}.");
+        ExecPlugins.PrepareForLaunch(kubeconfig);
         KubernetesClientConfiguration configuration;
         try { configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(kubeconfig, context); }
         catch (k8s.Exceptions.KubeConfigException e)

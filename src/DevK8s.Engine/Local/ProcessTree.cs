@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace DevK8s.Engine.Local;
@@ -6,12 +5,12 @@ namespace DevK8s.Engine.Local;
 /// <summary>
 /// A started process with everything it starts. Linux/macOS: the process leads its own process group
 /// from birth (posix_spawn, see PosixSpawn), so one signal to the group reaches grandchildren even after
-/// they were re-parented; Windows: a job object that kills its members when closed.
+/// they were re-parented; Windows: a job object that kills its members when closed, the process in it
+/// from its first instruction (see WindowsSpawn).
 /// </summary>
 internal sealed partial class ProcessTree : IDisposable
 {
-    private readonly Process? _windows;
-    private readonly IntPtr _job;
+    private readonly WindowsSpawn.Spawned? _windows;
     private IDisposable? _shutdown;
 
     public int Pid { get; }
@@ -20,14 +19,19 @@ internal sealed partial class ProcessTree : IDisposable
     /// <summary>The exit code once the process (not necessarily its descendants) has ended; 128 + signal when a signal ended it.</summary>
     public Task<int> Exited { get; }
 
-    private ProcessTree(int pid, Stream stdout, Stream stderr, Task<int> exited, Process? windows = null, IntPtr job = default)
+    /// <summary>
+    /// How a stop asks the tree to end on Windows: Ctrl+Break to its process group; false when it cannot
+    /// be sent. Tests under Wine, which delivers no console control events, put another request here.
+    /// </summary>
+    internal Func<bool> RequestStop { get; set; } = () => false;
+
+    private ProcessTree(int pid, Stream stdout, Stream stderr, Task<int> exited, WindowsSpawn.Spawned? windows = null)
     {
         Pid = pid;
         StandardOutput = new StreamReader(stdout);
         StandardError = new StreamReader(stderr);
         Exited = exited;
         _windows = windows;
-        _job = job;
     }
 
     /// <summary>Starts argv[0] (looked up on the given environment's PATH) with exactly that environment; stdin is empty.</summary>
@@ -44,63 +48,47 @@ internal sealed partial class ProcessTree : IDisposable
         return new ProcessTree(spawned.Pid, spawned.StandardOutput, spawned.StandardError, exited) { _shutdown = shutdown };
     }
 
+    [System.Runtime.Versioning.SupportedOSPlatform("windows")]
     private static ProcessTree StartWindows(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment)
     {
-        var comSpec = environment.FirstOrDefault(e => e.Key.Equals("ComSpec", StringComparison.OrdinalIgnoreCase)).Value
-            ?? Environment.GetEnvironmentVariable("ComSpec") ?? "cmd.exe";
-        string? Env(string name) => environment.FirstOrDefault(e => e.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
-        var (file, arguments) = WindowsCommandLine.For(argv, name => ExecutableFinder.Find(name, Env("PATH"), Env("PATHEXT")), comSpec);
-        var info = new ProcessStartInfo(file, arguments)
+        var spawned = WindowsSpawn.Start(argv, workingDirectory, environment);
+        // The job's kill-on-close already ends the tree when this process dies; the hook also covers the
+        // tree-walk fallback and a graceful exit that would otherwise wait for finalizers.
+        var shutdown = ShutdownHooks.Add(spawned.Terminate);
+        return new ProcessTree(spawned.Pid, spawned.StandardOutput, spawned.StandardError, spawned.Exited, spawned)
         {
-            WorkingDirectory = workingDirectory, UseShellExecute = false,
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+            _shutdown = shutdown, RequestStop = spawned.SendCtrlBreak,
         };
-        info.Environment.Clear();
-        foreach (var (k, v) in environment) info.Environment[k] = v;
-        Process process;
-        // The Ctrl+C that stops Watch-DevLog must not reach the local process: Windows sends console
-        // Ctrl+C to every process on the console. "Ignore Ctrl+C" is inherited by a child, so it is set
-        // around the start only (ProcessStartInfo here offers no CREATE_NEW_PROCESS_GROUP).
-        lock (ConsoleGate)
-        {
-            var ignoring = SetConsoleCtrlHandler(IntPtr.Zero, true);
-            try { process = Process.Start(info) ?? throw new IOException($"{argv[0]} did not start"); }
-            finally { if (ignoring) SetConsoleCtrlHandler(IntPtr.Zero, false); }
-        }
-        process.StandardInput.Close();
-        var job = CreateJobObjectW(IntPtr.Zero, null);
-        var limits = new JobObjectExtendedLimitInformation { BasicLimitInformation = new JobObjectBasicLimitInformation { LimitFlags = 0x2000 } }; // KILL_ON_JOB_CLOSE
-        var inJob = job != IntPtr.Zero
-            && SetInformationJobObject(job, 9, ref limits, (uint)Marshal.SizeOf<JobObjectExtendedLimitInformation>())
-            && AssignProcessToJobObject(job, process.Handle);
-        if (!inJob && job != IntPtr.Zero) { CloseHandle(job); job = IntPtr.Zero; }
-        // Without a job (not allowed here, or the call failed) the tree is killed by walking it instead.
-        var shutdown = ShutdownHooks.Add(() => { if (job != IntPtr.Zero) TerminateJobObject(job, 1); else KillTree(process); });
-        async Task<int> WaitAsync()
-        {
-            await process.WaitForExitAsync().ConfigureAwait(false);
-            return process.ExitCode;
-        }
-        return new ProcessTree(process.Id, process.StandardOutput.BaseStream, process.StandardError.BaseStream, WaitAsync(), process, job) { _shutdown = shutdown };
     }
 
-    /// <summary>True while the process or anything in its group runs.</summary>
-    public bool Alive => OperatingSystem.IsWindows() ? !Exited.IsCompleted : kill(-Pid, 0) == 0 || !Exited.IsCompleted;
+    /// <summary>True while the process or anything in its group (its job on Windows) runs.</summary>
+    public bool Alive => OperatingSystem.IsWindows() && _windows is not null ? _windows.Alive : kill(-Pid, 0) == 0 || !Exited.IsCompleted;
 
-    /// <summary>TERM to the whole group, then KILL to what is left after the grace period.</summary>
+    /// <summary>
+    /// TERM to the whole group, then KILL to what is left after the grace period. Windows: Ctrl+Break to
+    /// the process group (what a console program treats as "stop"), then the job's termination.
+    /// </summary>
     public async Task KillAsync(TimeSpan grace)
     {
-        if (OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows() && _windows is not null)
         {
-            // No TERM on Windows without a console process group of its own: the job ends everything at once.
-            if (_job != IntPtr.Zero) TerminateJobObject(_job, 1);
-            else if (_windows is not null) KillTree(_windows);
+            if (!Alive) return;
+            // When Ctrl+Break cannot be sent (this process has no console) nothing can end the tree
+            // gracefully, so waiting out the grace would only delay the stop. A child that has no console
+            // of its own gets the event sent but never sees it: it is ended when the grace runs out.
+            if (grace > TimeSpan.Zero && RequestStop()) await WaitWhileAliveAsync(grace).ConfigureAwait(false);
+            if (Alive) _windows.Terminate();
             return;
         }
         kill(-Pid, 15);
+        await WaitWhileAliveAsync(grace).ConfigureAwait(false);
+        if (Alive) kill(-Pid, 9);
+    }
+
+    private async Task WaitWhileAliveAsync(TimeSpan grace)
+    {
         var deadline = DateTime.UtcNow + grace;
         while (DateTime.UtcNow < deadline && Alive) await Task.Delay(50).ConfigureAwait(false);
-        if (Alive) kill(-Pid, 9);
     }
 
     public void Dispose()
@@ -108,71 +96,9 @@ internal sealed partial class ProcessTree : IDisposable
         _shutdown?.Dispose();
         StandardOutput.Dispose();
         StandardError.Dispose();
-        _windows?.Dispose();
-        if (_job != IntPtr.Zero) CloseHandle(_job);
+        if (OperatingSystem.IsWindows()) _windows?.Dispose();
     }
-
-    private static void KillTree(Process process)
-    {
-        try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } catch (System.ComponentModel.Win32Exception) { }
-    }
-
-    private static readonly object ConsoleGate = new();
-
-    [LibraryImport("kernel32.dll", SetLastError = true)]
-    [return: MarshalAs(UnmanagedType.Bool)]
-    private static partial bool SetConsoleCtrlHandler(IntPtr handler, [MarshalAs(UnmanagedType.Bool)] bool add);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);
-
-    [LibraryImport("kernel32.dll", SetLastError = true, StringMarshalling = StringMarshalling.Utf16)]
-    private static partial IntPtr CreateJobObjectW(IntPtr attributes, string? name);
-
-    [LibraryImport("kernel32.dll", SetLastError = true)]
-    [return: MarshalAs(UnmanagedType.Bool)]
-    private static partial bool SetInformationJobObject(IntPtr job, int infoClass, ref JobObjectExtendedLimitInformation info, uint length);
-
-    [LibraryImport("kernel32.dll", SetLastError = true)]
-    [return: MarshalAs(UnmanagedType.Bool)]
-    private static partial bool AssignProcessToJobObject(IntPtr job, IntPtr process);
-
-    [LibraryImport("kernel32.dll", SetLastError = true)]
-    [return: MarshalAs(UnmanagedType.Bool)]
-    private static partial bool TerminateJobObject(IntPtr job, uint exitCode);
-
-    [LibraryImport("kernel32.dll", SetLastError = true)]
-    [return: MarshalAs(UnmanagedType.Bool)]
-    private static partial bool CloseHandle(IntPtr handle);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct JobObjectBasicLimitInformation
-    {
-        public long PerProcessUserTimeLimit;
-        public long PerJobUserTimeLimit;
-        public uint LimitFlags;
-        public UIntPtr MinimumWorkingSetSize;
-        public UIntPtr MaximumWorkingSetSize;
-        public uint ActiveProcessLimit;
-        public UIntPtr Affinity;
-        public uint PriorityClass;
-        public uint SchedulingClass;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoCounters
-    {
-        public ulong ReadOperationCount, WriteOperationCount, OtherOperationCount, ReadTransferCount, WriteTransferCount, OtherTransferCount;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct JobObjectExtendedLimitInformation
-    {
-        public JobObjectBasicLimitInformation BasicLimitInformation;
-        public IoCounters IoInfo;
-        public UIntPtr ProcessMemoryLimit;
-        public UIntPtr JobMemoryLimit;
-        public UIntPtr PeakProcessMemoryUsed;
-        public UIntPtr PeakJobMemoryUsed;
-    }
 }
