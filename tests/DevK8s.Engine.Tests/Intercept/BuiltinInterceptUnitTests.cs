@@ -87,7 +87,7 @@ public class InboundPortsTests
     }
 
     [Fact]
-    public void The_dev_template_runs_the_agent_instead_of_the_command_without_the_apps_probes()
+    public void The_dev_template_runs_the_agent_instead_of_the_command_with_its_readiness_for_the_apps_probes()
     {
         var original = new OriginalSpec
         {
@@ -105,13 +105,15 @@ public class InboundPortsTests
                 },
             },
         };
-        var plan = new DevTemplatePlan { Command = Engine.Relay.RelayAgent.ContainerCommand([8080]), RemoveReadinessProbe = true };
+        var plan = BuiltinIntercept.PlanFor([8080]);
+        Assert.True(plan.ReadyOnceAttached);
         var built = DevTemplateBuilder.Build(original, plan, s => s.Containers[0]);
         var c = built.Template.Spec.Containers[0];
         Assert.Equal("/bin/sh", c.Command[0]);
-        Assert.Contains("/tmp/devk8s-agent serve --ready 15099 8080", c.Command[2]);
+        Assert.Contains("/tmp/devk8s-agent serve --ready 15099 --link 15098 8080", c.Command[2]);
         Assert.Null(c.Args);
-        Assert.Null(c.ReadinessProbe);
+        // The app's readiness probe gives way to the agent's port (open only while attached).
+        Assert.Equal("15099", c.ReadinessProbe.TcpSocket.Port.Value);
         Assert.Null(c.LivenessProbe);
         Assert.Equal(1, built.Replicas);
         // The recorded original is untouched.

@@ -37,7 +37,7 @@ public sealed class BuiltinIntercept : IAsyncDisposable
     private BuiltinIntercept(string service, ILogSink log, RelayClient relay, InboundPorts inbound) =>
         (_service, _log, Relay, Inbound) = (service, log, relay, inbound);
 
-    /// <summary>The dev template: the agent instead of the app (command replaced, not wrapped), no app probes.</summary>
+    /// <summary>The dev template: the agent instead of the app (command replaced, not wrapped), the agent's readiness for the app's probes.</summary>
     public static async Task<DevTemplatePlan> PlanAsync(KubeTarget target, ServiceConfig service, InterceptConfig config, CancellationToken ct)
     {
         var workload = await Workload.ReadAsync(target, service.Workload, ct).ConfigureAwait(false)
@@ -48,12 +48,18 @@ public sealed class BuiltinIntercept : IAsyncDisposable
             ? OriginalSpec.FromJson(saved).Template
             : workload.Template;
         var inbound = await ResolveInboundAsync(target, service, config, template.Spec, template.Metadata?.Labels, ct).ConfigureAwait(false);
-        // The app's probes would reach a process that runs on this machine and starts only after
-        // the pod: the agent's readiness port answers exactly while this machine is attached, so
-        // the Service keeps the old pod until then and drops the dev pod when the link is lost.
-        return new DevTemplatePlan
+        return PlanFor(inbound.AgentPorts);
+    }
+
+    /// <summary>
+    /// The app's probes would reach a process that runs on this machine and starts only after the
+    /// pod: the agent's readiness port answers exactly while this machine is attached, so the
+    /// Service keeps the old pod until then and drops the dev pod when the link is lost.
+    /// </summary>
+    internal static DevTemplatePlan PlanFor(IEnumerable<int> agentPorts) =>
+        new DevTemplatePlan
         {
-            Command = RelayAgent.ContainerCommand(inbound.AgentPorts),
+            Command = RelayAgent.ContainerCommand(agentPorts),
             RelaxProbes = true,
             ReadinessProbe = new V1Probe
             {
@@ -64,7 +70,6 @@ public sealed class BuiltinIntercept : IAsyncDisposable
             ReadyOnceAttached = true,
             Watch = new RolloutWatchOptions(TimeSpan.FromMinutes(3)),
         };
-    }
 
     private static async Task<InboundPorts> ResolveInboundAsync(KubeTarget target, ServiceConfig service, InterceptConfig config, V1PodSpec spec,
         IDictionary<string, string>? labels, CancellationToken ct)
