@@ -13,7 +13,8 @@ internal static class Results
         var path = JsonPath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var o = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : new JsonObject();
-        foreach (var (k, v) in figures) o[k] = Math.Round(v, 1);
+        // Sub-10 figures (latencies under a millisecond) keep the two decimals their table shows.
+        foreach (var (k, v) in figures) o[k] = Math.Round(v, Math.Abs(v) < 10 ? 2 : 1);
         var sorted = new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
         File.WriteAllText(path, sorted.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }

@@ -151,38 +151,44 @@ internal sealed class RelayStream(RelayLink link, uint id)
 
     private async Task PumpInAsync()
     {
+        // Everything queued leaves in one send: one system call for the frames a burst brought.
+        var chunks = new List<ArraySegment<byte>>();
         try
         {
             while (true)
             {
                 Task? wait = null;
-                byte[]? chunk = null;
+                long taken = 0;
+                chunks.Clear();
                 lock (_gate)
                 {
                     if (_aborted) return;
-                    if (_queue.Count > 0)
+                    while (_queue.Count > 0)
                     {
-                        chunk = _queue.Dequeue();
-                        _queued -= chunk.Length;
+                        var chunk = _queue.Dequeue();
+                        chunks.Add(chunk);
+                        taken += chunk.Length;
                     }
-                    else if (!_peerClosed) wait = (_inWaiter = new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                    _queued -= taken;
+                    if (chunks.Count == 0 && !_peerClosed) wait = (_inWaiter = new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
                 }
                 if (wait is not null)
                 {
                     await wait.ConfigureAwait(false);
                     continue;
                 }
-                if (chunk is null)
+                if (chunks.Count == 0)
                 {
                     _socket!.Shutdown(SocketShutdown.Send);
                     FinishPump();
                     return;
                 }
-                await _socket!.SendAsync(chunk, SocketFlags.None).ConfigureAwait(false);
+                if (chunks.Count == 1) await _socket!.SendAsync(chunks[0], SocketFlags.None).ConfigureAwait(false);
+                else await _socket!.SendAsync(chunks, SocketFlags.None).ConfigureAwait(false);
                 long grant = 0;
                 lock (_gate)
                 {
-                    _consumed += chunk.Length;
+                    _consumed += taken;
                     // Credit returns in halves of the window: few WINDOW frames, and the sender
                     // never idles while a full window is in flight.
                     if (_consumed >= _window / 2)
