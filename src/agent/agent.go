@@ -49,13 +49,6 @@ func startAgent(cfg agentConfig) (*agent, error) {
 		a.listeners = append(a.listeners, ln)
 		a.addrs[p] = ln.Addr().(*net.TCPAddr)
 	}
-	os.Remove(cfg.control) // a socket file left by a previous run of the agent
-	ctl, err := net.Listen("unix", cfg.control)
-	if err != nil {
-		a.stop()
-		return nil, fmt.Errorf("cannot listen on control socket %s: %w", cfg.control, err)
-	}
-	a.ctl = ctl
 	if cfg.linkPort != 0 {
 		// Loopback only: a port-forward arrives inside the pod's network namespace, other pods
 		// cannot reach it.
@@ -65,7 +58,17 @@ func startAgent(cfg agentConfig) (*agent, error) {
 			return nil, fmt.Errorf("cannot listen on link port %d: %w", cfg.linkPort, err)
 		}
 		a.link = link
-		go a.clientLoop(link)
+	}
+	// The control socket comes last: once it exists, every listener is up (the upload waits for it).
+	os.Remove(cfg.control) // a socket file left by a previous run of the agent
+	ctl, err := net.Listen("unix", cfg.control)
+	if err != nil {
+		a.stop()
+		return nil, fmt.Errorf("cannot listen on control socket %s: %w", cfg.control, err)
+	}
+	a.ctl = ctl
+	if a.link != nil {
+		go a.clientLoop(a.link)
 	}
 	for _, ln := range a.listeners {
 		go a.acceptLoop(ln)

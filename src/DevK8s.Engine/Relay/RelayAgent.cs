@@ -16,6 +16,9 @@ public static class RelayAgent
     /// <summary>The agent's readiness port: accepts only while a client is attached (for a TCP readinessProbe).</summary>
     public const int DefaultReadyPort = 15099;
 
+    /// <summary>The agent's control socket (its default): it exists once the agent listens.</summary>
+    public const string ControlSocket = "/tmp/.devk8s-agent.sock";
+
     /// <summary>The agent's link port on the pod's loopback: DevK8s's port-forward arrives there.</summary>
     public const int DefaultLinkPort = 15098;
 
@@ -79,7 +82,10 @@ public static class RelayAgent
     {
         var bytes = await File.ReadAllBytesAsync(localBinary, ct).ConfigureAwait(false);
         var part = RemotePath + ".part";
-        var script = $"head -c {bytes.Length} > {part} && chmod 755 {part} && mv -f {part} {RemotePath}";
+        // Then wait (up to 5 s) for the container's waiting loop to start it: the agent makes its
+        // control socket after every listener, so the first port-forward finds the link port open.
+        var script = $"head -c {bytes.Length} > {part} && chmod 755 {part} && mv -f {part} {RemotePath} && " +
+                     $"i=0; while [ ! -S {ControlSocket} ] && [ $i -lt 50 ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done";
         await using var channel = await ExecChannel.OpenAsync(target, pod, container, ["/bin/sh", "-c", script], ct).ConfigureAwait(false);
         var stderr = new StreamReader(channel.Stderr, Encoding.UTF8).ReadToEndAsync(ct);
         for (var at = 0; at < bytes.Length; at += 64 * 1024)
