@@ -40,11 +40,7 @@ public class ApiServerOutageTests(NamespaceFixture ns) : IClassFixture<Namespace
         var token = "token-" + Guid.NewGuid().ToString("N")[..8];
         var intercepts = new BuiltinInterceptTests(ns);
         using var project = intercepts.ProjectFor(token);
-        using var host = new PowerShellHost(project.Directory);
-        host.Invoke("Deploy-DevProject").AssertNoErrors();
-        ClusterProjectTests.WaitReady(client, "api", 1, ns.Name);
-        ClusterProjectTests.WaitReady(client, "other", 1, ns.Name);
-        await RunningPodAsync(client, ns.Name, "client");
+        using var host = BuiltinInterceptTests.Deployed(project, client, ns.Name);
         host.Invoke("Start-DevService api -Strategy Intercept").AssertNoErrors();
         Assert.Equal(token, await EventuallyAsync(() => intercepts.FromClientAsync(client, "http://api/token"), r => r == token, seconds: 30));
         var down = false;

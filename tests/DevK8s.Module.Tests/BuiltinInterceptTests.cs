@@ -136,7 +136,8 @@ public class BuiltinInterceptTests(NamespaceFixture ns) : IClassFixture<Namespac
     /// <summary>The busybox project with a free local port (for other test classes in this namespace).</summary>
     internal TempProject ProjectFor(string token) => Project(token, FreePort());
 
-    private static PowerShellHost Deployed(TempProject project, IKubernetes client, string ns)
+    /// <summary>The project in prod mode: api and other ready, the client pod running.</summary>
+    internal static PowerShellHost Deployed(TempProject project, IKubernetes client, string ns)
     {
         var host = new PowerShellHost(project.Directory);
         host.Invoke("Deploy-DevProject").AssertNoErrors();
@@ -232,8 +233,6 @@ public class BuiltinInterceptTests(NamespaceFixture ns) : IClassFixture<Namespac
         Assert.Equal("HTTP 404", await EventuallyAsync(() => FromClientAsync(client, "http://api/token"), r => !r.StartsWith("ERR"), seconds: 60));
     }
 
-    private static string Shell => Path.Combine(PowerShellHost.RepoRoot, "out", "shell", "devk8s-shell.dll");
-
     [SkippableFact]
     public async Task The_dev_pod_is_ready_only_while_this_machine_is_attached_so_the_Service_never_routes_into_a_dead_relay()
     {
@@ -244,11 +243,7 @@ public class BuiltinInterceptTests(NamespaceFixture ns) : IClassFixture<Namespac
         var original = TemplateJson(client, ns.Name, "api");
 
         // The intercept runs in a process of its own, as on a laptop that then goes away.
-        using var laptop = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [Shell, "-Command", "Start-DevService api -Strategy Intercept; Start-Sleep -Seconds 600"])
-        {
-            WorkingDirectory = project.Directory, RedirectStandardOutput = true, RedirectStandardError = true,
-            Environment = { ["KUBECONFIG"] = TestCluster.KubeconfigPath },
-        })!;
+        using var laptop = ShellProcess.Start(project.Directory, "Start-DevService api -Strategy Intercept; Start-Sleep -Seconds 600");
         V1Pod dev;
         try
         {

@@ -46,7 +46,6 @@ public class DevModeSafetyTests(NamespaceFixture ns) : IClassFixture<NamespaceFi
         return host;
     }
 
-    private static string Shell => Path.Combine(PowerShellHost.RepoRoot, "out", "shell", "devk8s-shell.dll");
 
     [SkippableFact]
     public async Task A_prod_deploy_in_dev_mode_leaves_the_dev_pod_alone_and_Stop_brings_back_what_was_deployed_last()
@@ -126,11 +125,8 @@ public class DevModeSafetyTests(NamespaceFixture ns) : IClassFixture<NamespaceFi
         using var host = Deployed(project, "safe3", client, ns.Name);
         var before = TemplateJson(client, ns.Name, "safe3");
 
-        using var alice = Process.Start(new ProcessStartInfo("dotnet", [Shell, "-Command", "Start-DevService safe3; Start-Sleep -Seconds 600"])
-        {
-            WorkingDirectory = project.Directory, RedirectStandardOutput = true, RedirectStandardError = true,
-            Environment = { ["KUBECONFIG"] = TestCluster.KubeconfigPath, ["DEVK8S_OWNER"] = "alice@laptop", ["DEVK8S_LEASE_SECONDS"] = "15" },
-        })!;
+        using var alice = ShellProcess.Start(project.Directory, "Start-DevService safe3; Start-Sleep -Seconds 600",
+            new Dictionary<string, string> { ["DEVK8S_OWNER"] = "alice@laptop", ["DEVK8S_LEASE_SECONDS"] = "15" });
         try
         {
             var live = await EventuallyAsync(() => Task.FromResult(host.Invoke("Get-DevService safe3").OfType("DevService").Single()),

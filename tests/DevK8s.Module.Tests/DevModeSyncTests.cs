@@ -346,13 +346,8 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
         using var project = Project("web9");
         using var host = Deployed(project, "web9", client, ns.Name);
         var before = TemplateJson(client, ns.Name, "web9");
-        var shell = Path.Combine(PowerShellHost.RepoRoot, "out", "shell", "devk8s-shell.dll");
 
-        using var starter = Process.Start(new ProcessStartInfo("dotnet", [shell, "-Command", "Start-DevService web9; Start-Sleep -Seconds 600"])
-        {
-            WorkingDirectory = project.Directory, RedirectStandardOutput = true, RedirectStandardError = true,
-            Environment = { ["KUBECONFIG"] = TestCluster.KubeconfigPath },
-        })!;
+        using var starter = ShellProcess.Start(project.Directory, "Start-DevService web9; Start-Sleep -Seconds 600");
         try
         {
             await EventuallyAsync(() => Task.FromResult(host.Invoke("Get-DevService web9").OfType("DevService").Single().Str("Mode")), m => m == "Dev", seconds: 90);
@@ -365,11 +360,7 @@ public class DevModeSyncTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
         }
         Assert.NotEqual(before, TemplateJson(client, ns.Name, "web9"));
 
-        var stop = Process.Start(new ProcessStartInfo("dotnet", [shell, "-Command", "Stop-DevService web9"])
-        {
-            WorkingDirectory = project.Directory, RedirectStandardOutput = true, RedirectStandardError = true,
-            Environment = { ["KUBECONFIG"] = TestCluster.KubeconfigPath },
-        })!;
+        var stop = ShellProcess.Start(project.Directory, "Stop-DevService web9");
         var stderr = await stop.StandardError.ReadToEndAsync();
         await stop.WaitForExitAsync();
         Assert.True(stop.ExitCode == 0, stderr);

@@ -231,12 +231,7 @@ public class InterceptTests(NamespaceFixture ns) : IClassFixture<NamespaceFixtur
         using var fake = new Fake();
         using var project = Project(fake);
         using (Deployed(project, client)) { }
-        var shell = Path.Combine(PowerShellHost.RepoRoot, "out", "shell", "devk8s-shell.dll");
-        using var pwsh = Process.Start(new ProcessStartInfo("dotnet", [shell, "-Command", "Start-DevService api -Strategy Intercept; Start-Sleep -Seconds 600"])
-        {
-            WorkingDirectory = project.Directory, RedirectStandardOutput = true, RedirectStandardError = true,
-            Environment = { ["KUBECONFIG"] = TestCluster.KubeconfigPath },
-        })!;
+        using var pwsh = ShellProcess.Start(project.Directory, "Start-DevService api -Strategy Intercept; Start-Sleep -Seconds 600");
         // Read both streams all along: a full pipe would block the shell, and they explain a failure.
         var stdout = pwsh.StandardOutput.ReadToEndAsync();
         var stderr = pwsh.StandardError.ReadToEndAsync();

@@ -63,13 +63,7 @@ public partial class NoAdminInterceptTests(NamespaceFixture ns) : IClassFixture<
         var tests = new BuiltinInterceptTests(ns);
         using var project = tests.ProjectFor(token);
         // The admin deploys (prod mode is not what this test is about) and grants the Role.
-        using (var admin = new PowerShellHost(project.Directory))
-        {
-            admin.Invoke("Deploy-DevProject").AssertNoErrors();
-            ClusterProjectTests.WaitReady(client, "api", 1, ns.Name);
-            ClusterProjectTests.WaitReady(client, "other", 1, ns.Name);
-            await RunningPodAsync(client, ns.Name, "client");
-        }
+        using (BuiltinInterceptTests.Deployed(project, client, ns.Name)) { }
         await client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "dev" } }, ns.Name);
         await client.RbacAuthorizationV1.CreateNamespacedRoleAsync(new V1Role { Metadata = new V1ObjectMeta { Name = "devk8s-dev" }, Rules = DoctorRules() }, ns.Name);
         await client.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(new V1RoleBinding

@@ -172,12 +172,7 @@ public class SwitchStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceF
         using var host = Deployed(project, "sw4", client, ns.Name);
         var first = Assert.Single(host.Invoke("Start-DevService sw4 -Strategy Sync").OfType("DevSession"));
 
-        var shell = Path.Combine(PowerShellHost.RepoRoot, "out", "shell", "devk8s-shell.dll");
-        using var other = Process.Start(new ProcessStartInfo("dotnet", [shell, "-Command", "Switch-DevStrategy sw4 -Strategy Sync | ForEach-Object SessionId"])
-        {
-            WorkingDirectory = project.Directory, RedirectStandardOutput = true, RedirectStandardError = true,
-            Environment = { ["KUBECONFIG"] = TestCluster.KubeconfigPath },
-        })!;
+        using var other = ShellProcess.Start(project.Directory, "Switch-DevStrategy sw4 -Strategy Sync | ForEach-Object SessionId");
         var stdout = other.StandardOutput.ReadToEndAsync();
         var stderr = await other.StandardError.ReadToEndAsync();
         await other.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));

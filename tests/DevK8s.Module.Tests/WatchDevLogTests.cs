@@ -110,13 +110,8 @@ public class WatchDevLogTests(NamespaceFixture ns) : IClassFixture<NamespaceFixt
             current-context: no-logs
             """);
 
-        var shell = Path.Combine(PowerShellHost.RepoRoot, "out", "shell", "devk8s-shell.dll");
-        using var run = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet",
-            [shell, "-Command", "Watch-DevLog talker -Timeout 5 | ForEach-Object { $_.Stream + '|' + $_.Message }"])
-        {
-            WorkingDirectory = project.Directory, RedirectStandardOutput = true, RedirectStandardError = true,
-            Environment = { ["KUBECONFIG"] = kubeconfig },
-        })!;
+        using var run = ShellProcess.Start(project.Directory, "Watch-DevLog talker -Timeout 5 | ForEach-Object { $_.Stream + '|' + $_.Message }",
+            new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig });
         var stdout = run.StandardOutput.ReadToEndAsync();
         var stderr = run.StandardError.ReadToEndAsync();
         await run.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
