@@ -30,12 +30,6 @@ public sealed record DevTemplatePlan
     /// <summary>Watch the rollout: fail fast with the reason and give up at a deadline (RolloutWatch); null waits up to 3 minutes.</summary>
     public RolloutWatchOptions? Watch { get; init; }
 
-    /// <summary>
-    /// Remove the readiness probe too: the app's probe would reach a process that runs elsewhere
-    /// (Intercept's relay agent serves the container's ports) and is not up when the pod starts.
-    /// </summary>
-    public bool RemoveReadinessProbe { get; init; }
-
     /// <summary>A readiness probe to run instead of the app's (Intercept's agent: ready while this machine is attached).</summary>
     public V1Probe? ReadinessProbe { get; init; }
 
@@ -73,7 +67,6 @@ public static class DevTemplateBuilder
             c.LivenessProbe = null;
             c.StartupProbe = null;
         }
-        if (plan.RemoveReadinessProbe) c.ReadinessProbe = null;
         if (plan.ReadinessProbe is not null) c.ReadinessProbe = plan.ReadinessProbe;
         if (plan.Image is not null) c.Image = plan.Image;
         var argv = plan.Command ?? (plan.WrapInSupervisor ? original.Argv : null);

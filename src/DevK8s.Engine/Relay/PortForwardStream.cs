@@ -10,7 +10,7 @@ namespace DevK8s.Engine.Relay;
 /// port number (2 bytes, little endian), which is skipped. Reading the socket directly, rather than
 /// through KubernetesClient's StreamDemuxer, saves a blocking buffer and a thread hop per message.
 /// </summary>
-internal sealed class PortForwardStream(WebSocket socket, string what) : Stream
+internal sealed class PortForwardStream(WebSocket socket, string what) : AsyncDuplexStream
 {
     private const byte DataChannel = 0, ErrorChannel = 1;
     private readonly byte[] _buffer = new byte[1024 * 1024];
@@ -66,20 +66,6 @@ internal sealed class PortForwardStream(WebSocket socket, string what) : Stream
             ArrayPool<byte>.Shared.Return(message);
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-    public override Task FlushAsync(CancellationToken ct) => Task.CompletedTask;
-    public override void Flush() { }
-    public override bool CanRead => true;
-    public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

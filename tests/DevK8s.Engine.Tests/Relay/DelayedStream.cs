@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using DevK8s.Engine.Relay;
 
 namespace DevK8s.Engine.Tests.Relay;
 
 /// <summary>Adds a fixed one-way delay to both directions of a link, like a far-away API server.</summary>
-internal sealed class DelayedStream : Stream
+internal sealed class DelayedStream : AsyncDuplexStream
 {
     private readonly Stream _inner;
     private readonly TimeSpan _delay;
@@ -72,18 +73,6 @@ internal sealed class DelayedStream : Stream
         _outgoing.Writer.TryWrite((Due(), buffer.ToArray()));
         return ValueTask.CompletedTask;
     }
-
-    public override Task FlushAsync(CancellationToken ct) => Task.CompletedTask;
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override bool CanRead => true;
-    public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -8,7 +8,7 @@ namespace DevK8s.Engine.Tests.Relay;
 
 /// <summary>
 /// The agent running on this machine as it runs in a pod: "serve" on free ports, and a link that is
-/// what the exec stream carries in a cluster, the stdin and stdout of "devk8s-agent attach". Every
+/// what the port-forward carries in a cluster, here the stdin and stdout of "devk8s-agent attach". Every
 /// process started here is tracked by its own handle and stopped exactly.
 /// </summary>
 internal sealed class LocalAgent : IAsyncDisposable

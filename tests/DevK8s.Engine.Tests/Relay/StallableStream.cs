@@ -1,7 +1,9 @@
+using DevK8s.Engine.Relay;
+
 namespace DevK8s.Engine.Tests.Relay;
 
 /// <summary>A link that can go silent without closing, as an exec stream does when the API server stops.</summary>
-internal sealed class StallableStream(Stream inner) : Stream
+internal sealed class StallableStream(Stream inner) : AsyncDuplexStream
 {
     private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -20,16 +22,6 @@ internal sealed class StallableStream(Stream inner) : Stream
         _stalled.Task.IsCompleted ? ValueTask.CompletedTask : inner.WriteAsync(buffer, ct);
 
     public override Task FlushAsync(CancellationToken ct) => _stalled.Task.IsCompleted ? Task.CompletedTask : inner.FlushAsync(ct);
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override bool CanRead => true;
-    public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
