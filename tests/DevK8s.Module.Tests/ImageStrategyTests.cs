@@ -320,7 +320,8 @@ public class ImageStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceFi
         Assert.Equal(System.Management.Automation.PSInvocationState.Stopped, state);
         Assert.Equal(good, Container(client, ns.Name, "img5").Image);
         var pods = await EventuallyAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(ns.Name, labelSelector: "app=img5")).Items,
-            items => items.All(p => p.Spec.Containers[0].Image == good && p.Metadata.DeletionTimestamp is null), seconds: 30);
+            // The never-ready pod goes once the template is back; a loaded node can take a while to tear its sandbox down.
+            items => items.All(p => p.Spec.Containers[0].Image == good && p.Metadata.DeletionTimestamp is null), seconds: 90);
         Assert.Single(pods);
         Assert.Equal("<h1>quiet 1</h1>", await ServedAsync(client, ns.Name, "img5"));
         host.Invoke("Stop-DevService img5").AssertNoErrors();

@@ -55,8 +55,18 @@ public static class ClusterHelpers
             catch (Exception e) { error = e; }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"condition not met after {seconds}s; last value: {last}; last error: {error?.Message}");
+        throw new TimeoutException($"condition not met after {seconds}s; last value: {Describe(last)}; last error: {error?.Message}");
     }
+
+    /// <summary>What a failed wait saw, readable: pods by name, image, phase, readiness and deletion.</summary>
+    private static string Describe(object? value) => value switch
+    {
+        IEnumerable<V1Pod> pods => "[" + string.Join("; ", pods.Select(p =>
+            $"{p.Metadata.Name} {string.Join(",", p.Spec.Containers.Select(c => c.Image))} {p.Status?.Phase}"
+            + $" ready={p.Status?.ContainerStatuses?.All(c => c.Ready) == true}"
+            + (p.Metadata.DeletionTimestamp is { } gone ? $" deleting since {gone:HH:mm:ss}" : ""))) + "]",
+        _ => value?.ToString() ?? "null",
+    };
 
     public static string TemplateJson(IKubernetes client, string ns, string deployment)
     {
