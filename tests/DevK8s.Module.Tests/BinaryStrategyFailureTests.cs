@@ -112,7 +112,7 @@ public class BinaryStrategyFailureTests(NamespaceFixture ns) : IClassFixture<Nam
         var client = TestCluster.Require();
         using var project = Project("bf3");
         using var host = Deployed(project, "bf3", client);
-        var session = Assert.Single(host.Invoke("Start-DevService bf3 -Strategy Binary").OfType("DevSession"));
+        var session = host.Invoke("Start-DevService bf3 -Strategy Binary").Single("DevSession");
         try
         {
             var pod = session.Str("Pod")!;
@@ -150,7 +150,7 @@ public class BinaryStrategyFailureTests(NamespaceFixture ns) : IClassFixture<Nam
         const string Padded = "gcc -O1 -static -DVERSION='\"{0}\"' -o out/tool tool.c && head -c 62914560 /dev/urandom >> out/tool\n";
         project.Write("build.sh", string.Format(Padded, "v1"));
         using var host = Deployed(project, "bf4", client);
-        var pod = Assert.Single(host.Invoke("Start-DevService bf4 -Strategy Binary").OfType("DevSession")).Str("Pod")!;
+        var pod = host.Invoke("Start-DevService bf4 -Strategy Binary").Single("DevSession").Str("Pod")!;
         try
         {
             Assert.Equal("v1", await EventuallyAsync(async () => (await ExecAsync(client, ns.Name, pod, "main", "sh", "-c", "cat /tmp/ran 2>/dev/null; true")).Trim(), v => v == "v1", seconds: 30));

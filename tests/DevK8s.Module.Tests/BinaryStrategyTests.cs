@@ -76,7 +76,7 @@ public class BinaryStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceF
         var prod = TemplateJson(client, ns.Name, "catalog");
         Assert.Equal("catalog 1", await EventuallyAsync(() => GetAsync(client, ns.Name, "catalog", "/version"), v => v == "catalog 1", seconds: 60));
 
-        var sync = Assert.Single(host.Invoke("Start-DevService catalog -Strategy Sync").OfType("DevSession"));
+        var sync = host.Invoke("Start-DevService catalog -Strategy Sync").Single("DevSession");
         var template = TemplateJson(client, ns.Name, "catalog");
         var replicaSets = client.AppsV1.ListNamespacedReplicaSet(ns.Name, labelSelector: "app=catalog").Items.Count;
 
@@ -130,8 +130,8 @@ public class BinaryStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceF
         using var host = Deployed(sample, client, ns.Name);
         try
         {
-            var catalog = Assert.Single(host.Invoke("Start-DevService catalog -Strategy Binary").OfType("DevSession"));
-            var gateway = Assert.Single(host.Invoke("Start-DevService gateway -Strategy Binary").OfType("DevSession"));
+            var catalog = host.Invoke("Start-DevService catalog -Strategy Binary").Single("DevSession");
+            var gateway = host.Invoke("Start-DevService gateway -Strategy Binary").Single("DevSession");
             // Let any build a start-up save caused settle before counting.
             await Task.Delay(1500);
             var builds = Builds(host, "catalog");

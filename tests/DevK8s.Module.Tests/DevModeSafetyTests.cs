@@ -53,7 +53,7 @@ public class DevModeSafetyTests(NamespaceFixture ns) : IClassFixture<NamespaceFi
         var client = TestCluster.Require();
         using var project = Project("safe1");
         using var host = Deployed(project, "safe1", client, ns.Name);
-        var session = Assert.Single(host.Invoke("Start-DevService safe1").OfType("DevSession"));
+        var session = host.Invoke("Start-DevService safe1").Single("DevSession");
         var devTemplate = TemplateJson(client, ns.Name, "safe1");
 
         WriteManifest(project, "safe1", "v2");

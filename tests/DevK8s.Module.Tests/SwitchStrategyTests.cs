@@ -116,7 +116,7 @@ public class SwitchStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceF
         using var fake = new TelepresenceStandIn();
         using var project = Project("sw2", fake);
         using var host = Deployed(project, "sw2", client, ns.Name);
-        var first = Assert.Single(host.Invoke("Start-DevService sw2 -Strategy Sync").OfType("DevSession"));
+        var first = host.Invoke("Start-DevService sw2 -Strategy Sync").Single("DevSession");
         var template = TemplateJson(client, ns.Name, "sw2");
         var replicaSets = client.AppsV1.ListNamespacedReplicaSet(ns.Name, labelSelector: "app=sw2").Items.Count;
 
@@ -170,7 +170,7 @@ public class SwitchStrategyTests(NamespaceFixture ns) : IClassFixture<NamespaceF
         using var fake = new TelepresenceStandIn();
         using var project = Project("sw4", fake);
         using var host = Deployed(project, "sw4", client, ns.Name);
-        var first = Assert.Single(host.Invoke("Start-DevService sw4 -Strategy Sync").OfType("DevSession"));
+        var first = host.Invoke("Start-DevService sw4 -Strategy Sync").Single("DevSession");
 
         using var other = ShellProcess.Start(project.Directory, "Switch-DevStrategy sw4 -Strategy Sync | ForEach-Object SessionId");
         var stdout = other.StandardOutput.ReadToEndAsync();

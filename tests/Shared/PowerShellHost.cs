@@ -10,6 +10,13 @@ public sealed record PwshResult(Collection<PSObject> Output, IReadOnlyList<Error
     /// <summary>Output objects of a DevK8s type, by type name (the test does not reference the module).</summary>
     public List<PSObject> OfType(string typeName) => Output.Where(o => o.BaseObject.GetType().FullName == "DevK8s." + typeName).ToList();
 
+    /// <summary>The one output object of a type, after checking there were no errors (so a failure shows them, not an empty list).</summary>
+    public PSObject Single(string typeName)
+    {
+        AssertNoErrors();
+        return Xunit.Assert.Single(OfType(typeName));
+    }
+
     public void AssertNoErrors()
     {
         if (Errors.Count > 0)

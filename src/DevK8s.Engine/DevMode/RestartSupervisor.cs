@@ -53,6 +53,8 @@ public static class RestartSupervisor
           $run "$@" &
           pid=$!
           echo "$pid" > "$d/pid"
+          # A USR1 that came before pid was set found nothing to stop: the request still stands.
+          if [ -n "$restart" ]; then stop; continue; fi
           # A USR1 ends this wait early, after its trap has ended the group.
           wait "$pid"; code=$?
           pid=

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
+using DevK8s.Engine.Exec;
 
 namespace DevK8s.Engine.Relay;
 
@@ -33,7 +34,7 @@ internal sealed class PortForwardStream(WebSocket socket, string what) : AsyncDu
                 _channel = _buffer[0];
                 at = 1;
             }
-            _atMessageStart = r.EndOfMessage;
+            _atMessageStart = r.EndOfMessage || (_atMessageStart && r.Count == 0);
             if (_channel > ErrorChannel) continue;
             var skip = Math.Min(_prefixLeft[_channel], r.Count - at);
             _prefixLeft[_channel] -= skip;

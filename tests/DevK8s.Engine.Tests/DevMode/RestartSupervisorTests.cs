@@ -172,8 +172,36 @@ public sealed class RestartSupervisorTests : IDisposable
         var child1 = WaitFor(() => Read("child.pid"), v => v.Length > 0);
         await using var agent = StartAgent(Shell("busybox", withSetsid: false));
         Assert.Equal(0, await agent.RestartAsync(default));
-        WaitFor(() => Read("child.pid"), v => v.Length > 0 && v != child1, 5);
+        // TERM first; KILL after the 5 s grace would also do: this test is about the restart happening at all.
+        WaitFor(() => Read("child.pid"), v => v.Length > 0 && v != child1, 15);
         Assert.False(Alive(int.Parse(child1)));
+    }
+
+    /// <summary>
+    /// Requests back to back, as a build that finishes twice in a row sends them: each one may land
+    /// while the previous restart is still starting the process (before the supervisor knows its PID),
+    /// and the last one must still be honoured: a process starts after it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Toolsets))]
+    public async Task Restart_requests_back_to_back_all_take_effect_the_last_process_starts_after_the_last_request(string toolset)
+    {
+        var child = $"echo \"start $(cat {_dir}/marker) $$\" >> {_dir}/starts.log; while :; do sleep 1; done";
+        File.WriteAllText(Path.Combine(_dir, "marker"), "0");
+        StartSupervisor(Shell(toolset), grace: 5, child);
+        WaitFor(() => Read("starts.log"), v => v.Length > 0);
+        await using var agent = StartAgent(Shell(toolset));
+        const int requests = 25;
+        for (var i = 1; i <= requests; i++)
+        {
+            File.WriteAllText(Path.Combine(_dir, "marker"), i.ToString());
+            Assert.Equal(0, await agent.RestartAsync(default));
+        }
+        WaitFor(() => Read("starts.log").Split('\n')[^1], v => v.StartsWith($"start {requests} ", StringComparison.Ordinal), 10);
+        // Every process but the last was ended.
+        var pids = Read("starts.log").Split('\n').Select(l => int.Parse(l.Split(' ')[2])).ToList();
+        Assert.True(Alive(pids[^1]), "the last process must run");
+        Assert.All(pids.SkipLast(1), pid => Assert.False(Alive(pid), $"{pid} outlived its restart"));
     }
 
     /// <summary>The form the script uses for a process group, in the two shells' own kill builtins.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using DevK8s.Engine.Exec;
 using DevK8s.Engine.Relay;
 
 namespace DevK8s.Engine.Tests.Relay;

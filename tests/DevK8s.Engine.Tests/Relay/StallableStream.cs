@@ -1,3 +1,4 @@
+using DevK8s.Engine.Exec;
 using DevK8s.Engine.Relay;
 
 namespace DevK8s.Engine.Tests.Relay;

@@ -1,9 +1,9 @@
-namespace DevK8s.Engine.Relay;
+namespace DevK8s.Engine.Exec;
 
 /// <summary>
-/// A non-seekable stream that reads and writes, for transports written against the async pair only
-/// (the relay link never calls the synchronous ones; they block on the async pair). Flushing does
-/// nothing unless a subclass buffers.
+/// A non-seekable stream over the async pair only, for the exec and port-forward channels and the relay
+/// link (which never call the synchronous methods; those block on the async pair). Flushing does
+/// nothing unless a subclass buffers; a one-way subclass overrides CanRead or CanWrite.
 /// </summary>
 internal abstract class AsyncDuplexStream : Stream
 {
