@@ -140,6 +140,8 @@ public class BuiltinInterceptTests(NamespaceFixture ns) : IClassFixture<Namespac
     internal static PowerShellHost Deployed(TempProject project, IKubernetes client, string ns)
     {
         var host = new PowerShellHost(project.Directory);
+        // The class shares one namespace: a test that failed midway must not leave its dev mode to the next.
+        host.Invoke("Get-DevService | Where-Object Mode -eq 'Dev' | Stop-DevService -Force").AssertNoErrors();
         host.Invoke("Deploy-DevProject").AssertNoErrors();
         ClusterProjectTests.WaitReady(client, "api", 1, ns);
         ClusterProjectTests.WaitReady(client, "other", 1, ns);
