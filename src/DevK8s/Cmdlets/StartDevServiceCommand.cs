@@ -28,6 +28,7 @@ public sealed class StartDevServiceCommand : SessionCmdlet
     protected override void EndProcessing()
     {
         var project = LoadProject();
+        if (NothingPiped) return;
         if (Names.Count == 0)
             ThrowTerminatingError(Errors.Create("Name which service(s) to put into dev mode.", "NameRequired", ErrorCategory.InvalidArgument, null,
                 $"Start-DevService <name>; configured: {string.Join(", ", project.Services.Select(s => s.Name))}."));

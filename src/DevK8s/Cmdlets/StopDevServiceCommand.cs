@@ -25,6 +25,7 @@ public sealed class StopDevServiceCommand : ServiceCmdlet
     protected override void EndProcessing()
     {
         var project = LoadProject();
+        if (NothingPiped && !All) return;
         if (Names.Count == 0 && !All)
             ThrowTerminatingError(Errors.Create("Name the service(s) to return to prod mode, or pass -All.", "NameRequired", ErrorCategory.InvalidArgument, null,
                 "Stop-DevService <name>, Stop-DevService -All, or Get-DevService | Where-Object Mode -eq Dev | Stop-DevService."));

@@ -26,6 +26,7 @@ public sealed class SwitchDevStrategyCommand : SessionCmdlet
     protected override void EndProcessing()
     {
         var project = LoadProject();
+        if (NothingPiped) return;
         if (Names.Count == 0)
             ThrowTerminatingError(Errors.Create("Name the service(s) to switch.", "NameRequired", ErrorCategory.InvalidArgument, null,
                 "Switch-DevStrategy <name> -Strategy <strategy>, or Get-DevService <name> | Switch-DevStrategy -Strategy <strategy>."));

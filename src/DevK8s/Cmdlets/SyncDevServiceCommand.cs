@@ -15,6 +15,7 @@ public sealed class SyncDevServiceCommand : ServiceCmdlet
     protected override void EndProcessing()
     {
         var project = LoadProject();
+        if (NothingPiped) return;
         var services = SelectServices(project, allWhenEmpty: false);
         if (Names.Count == 0)
             ThrowTerminatingError(Errors.Create("Name the service(s) to sync.", "NameRequired", ErrorCategory.InvalidArgument, null, "Sync-DevService <name>"));

@@ -33,6 +33,12 @@ public abstract class ServiceCmdlet : DevCmdlet
     /// <summary>The names given on the command line or the pipeline, in order.</summary>
     protected IReadOnlyList<string> Names => _names;
 
+    /// <summary>
+    /// Input was piped in and none of it named a service (<c>Get-DevService | Where-Object Mode -eq Dev | Stop-DevService</c>
+    /// with nothing in dev mode): there is nothing to do, and that is not an error.
+    /// </summary>
+    protected bool NothingPiped => _names.Count == 0 && MyInvocation.ExpectingInput;
+
     protected ProjectConfig LoadProject() => EngineBridge.LoadProject(this, _path, CurrentDirectory);
 
     protected List<ServiceConfig> SelectServices(ProjectConfig project, bool allWhenEmpty) =>
