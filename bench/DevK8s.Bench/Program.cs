@@ -178,6 +178,9 @@ static void PrintP7(IReadOnlyDictionary<string, double> f)
     Console.WriteLine($"| builtin intercept → local process | {V("p7_intercept_p50_ms", "ms")} | {V("p7_intercept_p99_ms", "ms")} | {V("p7_intercept_rps", "req/s")} | {V("p7_intercept_mb_s", "MB/s")} |");
     Console.WriteLine($"| outbound: local → target Service via DevK8s listener | {V("p7_outbound_p50_ms", "ms")} | - | - | {V("p7_outbound_mb_s", "MB/s")} |");
     Console.WriteLine($"| outbound: local → target pod via kubectl port-forward | {V("p7_portforward_p50_ms", "ms")} | - | - | {V("p7_portforward_mb_s", "MB/s")} |");
+    Console.WriteLine($"| outbound: local → target pod via DevK8s's WebSocket port-forward alone, no relay (the link's transport) | {V("p7_ws_portforward_p50_ms", "ms")} | - | - | {V("p7_ws_portforward_mb_s", "MB/s")} |");
+    Console.WriteLine();
+    Console.WriteLine("Outbound rows: the three paths take turns for 5 rounds in one run; each figure is the median of its rounds.");
 }
 
 static void PrintSwitch(SwitchBench.Result sw)
