@@ -179,6 +179,17 @@ public partial class ProcessTreeTests
     }
 
     [Fact]
+    public async Task Input_reaches_the_childs_stdin_and_its_output_comes_back_exactly()
+    {
+        var result = await ProcessRunner.RunAsync(new ProcessSpec(Program.ChildArgv("echo-stdin")) { Input = "https://index.docker.io/v1/\r\nnext\0ü" },
+            TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("https://index.docker.io/v1/\r\nnext\0ü<end>", result.Stdout);
+        var empty = await ProcessRunner.RunAsync(new ProcessSpec(Program.ChildArgv("echo-stdin")), TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.Equal("<end>", empty.Stdout);
+    }
+
+    [Fact]
     public async Task A_program_that_cannot_start_is_reported_with_its_name_and_the_Windows_error()
     {
         var e = await Assert.ThrowsAsync<LocalProcessException>(() =>

@@ -69,6 +69,15 @@ internal static partial class Program
                 Thread.Sleep(Timeout.Infinite);
                 return 0;
             }
+            case "echo-stdin":
+            {
+                // Raw bytes, stdin to stdout: what a credential helper or git sees and answers.
+                using var stdin = Console.OpenStandardInput();
+                using var stdout = Console.OpenStandardOutput();
+                stdin.CopyTo(stdout);
+                stdout.Write("<end>"u8);
+                return 0;
+            }
             case "ctrl-c-ignored":
                 // The flag Windows' (and Wine's) console control routine consults before it runs any
                 // Ctrl+C handler: RTL_USER_PROCESS_PARAMETERS.ConsoleFlags, set by

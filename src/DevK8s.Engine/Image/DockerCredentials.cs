@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using DevK8s.Engine.Local;
 
 namespace DevK8s.Engine.Image;
 
@@ -118,25 +119,28 @@ public sealed class DockerConfigCredentials : IRegistryCredentials
         var path = _findProgram(program) ?? throw new RegistryException(RegistryErrorKind.Configuration,
             $"{Path} says the credentials for {registry} are kept by {program}, which is not on PATH.",
             $"Install {program}, or remove \"credsStore\"/\"credHelpers\" from {Path} and run docker login {registry} again.");
-        var info = new System.Diagnostics.ProcessStartInfo(path) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add("get");
-        using var process = System.Diagnostics.Process.Start(info)!;
         // Docker keys Docker Hub's entry by its v1 URL; everything else by host.
-        process.StandardInput.Write(key == ImageReference.DockerHub ? "https://index.docker.io/v1/" : key);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(15_000))
+        var spec = new ProcessSpec([path, "get"]) { Input = key == ImageReference.DockerHub ? "https://index.docker.io/v1/" : key };
+        ProcessResult result;
+        try
         {
-            try { process.Kill(); } catch (InvalidOperationException) { }
+            // A helper answers from its store at once; one that prompts for a password is what the timeout catches.
+            result = ProcessRunner.RunAsync(spec, TimeSpan.FromSeconds(15), CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (LocalProcessException e) when (e.ErrorId == LocalProcessException.TimedOut)
+        {
             throw new RegistryException(RegistryErrorKind.Configuration, $"{program} did not answer within 15 s for {registry}.", "Unlock the credential store (it may be waiting for a password prompt) and try again.");
         }
-        var output = stdout.Result.Trim();
-        if (process.ExitCode != 0)
+        catch (LocalProcessException e)
+        {
+            throw new RegistryException(RegistryErrorKind.Configuration, $"{program} could not be started for {registry}: {e.Message}", $"Check it by hand: echo {key} | {program} get");
+        }
+        var output = result.Stdout.Trim();
+        if (result.ExitCode != 0)
         {
             // The helpers' agreed answer for "nothing stored": anonymous access, as docker does.
-            if ((output + stderr.Result).Contains("credentials not found", StringComparison.OrdinalIgnoreCase)) return null;
-            throw new RegistryException(RegistryErrorKind.Configuration, $"{program} failed for {registry}: {(output.Length > 0 ? output : stderr.Result.Trim())}",
+            if ((output + result.Stderr).Contains("credentials not found", StringComparison.OrdinalIgnoreCase)) return null;
+            throw new RegistryException(RegistryErrorKind.Configuration, $"{program} failed for {registry}: {(output.Length > 0 ? output : result.Stderr.Trim())}",
                 $"Check it by hand: echo {key} | {program} get");
         }
         try

@@ -15,7 +15,7 @@ namespace DevK8s.Engine.Local;
 /// setsid(1) program is absent on macOS. posix_spawn is in libc everywhere .NET runs on Unix, and
 /// SETPGROUP (unlike SETSID, a later extension whose value differs between glibc and macOS) is plain
 /// POSIX with the same flag value on glibc, musl and macOS. A new group, not a new session, is what a
-/// group kill needs; the child keeps the terminal's session but has no terminal I/O (stdin is /dev/null,
+/// group kill needs; the child keeps the terminal's session but has no terminal I/O (stdin is /dev/null or a pipe,
 /// output is piped), so Ctrl+C in the terminal reaches DevK8s, which stops the group itself.
 /// The working directory goes through /bin/sh (cd, then exec) because posix_spawn_file_actions_addchdir_np
 /// is missing on glibc before 2.29 and macOS before 10.15; the exec keeps the PID the group id.
@@ -33,10 +33,12 @@ internal static unsafe partial class PosixSpawn
 
     private const string CdThenExec = "cd -- \"$0\" || exit 127; exec \"$@\"";
 
-    public sealed record Spawned(int Pid, Stream StandardOutput, Stream StandardError);
+    /// <summary>StandardInput: the write end of the child's stdin when one was asked for, else null.</summary>
+    public sealed record Spawned(int Pid, Stream? StandardInput, Stream StandardOutput, Stream StandardError);
 
-    public static Spawned Start(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    public static Spawned Start(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment, bool pipeStdin = false)
     {
+        var stdin = pipeStdin ? new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None) : null;
         var stdout = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
         var stderr = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
         var started = false;
@@ -59,8 +61,10 @@ internal static unsafe partial class PosixSpawn
                 sigemptyset(sigmask);
                 Check(posix_spawnattr_setsigmask(attr, sigmask), "posix_spawnattr_setsigmask");
 
-                var devNull = Utf8("/dev/null", strings);
-                Check(posix_spawn_file_actions_addopen(actions, 0, devNull, ORdOnly, 0), "addopen");
+                if (stdin is not null)
+                    Check(posix_spawn_file_actions_adddup2(actions, (int)stdin.ClientSafePipeHandle.DangerousGetHandle(), 0), "adddup2");
+                else
+                    Check(posix_spawn_file_actions_addopen(actions, 0, Utf8("/dev/null", strings), ORdOnly, 0), "addopen");
                 // dup2 clears close-on-exec on the target, so only fds 0-2 reach the child.
                 Check(posix_spawn_file_actions_adddup2(actions, (int)stdout.ClientSafePipeHandle.DangerousGetHandle(), 1), "adddup2");
                 Check(posix_spawn_file_actions_adddup2(actions, (int)stderr.ClientSafePipeHandle.DangerousGetHandle(), 2), "adddup2");
@@ -73,10 +77,11 @@ internal static unsafe partial class PosixSpawn
                 if (error != 0) throw new IOException($"posix_spawn /bin/sh failed: {Marshal.GetPInvokeErrorMessage(error)}");
 
                 // The parent's copies of the write ends must close, or the readers never see EOF.
+                stdin?.DisposeLocalCopyOfClientHandle();
                 stdout.DisposeLocalCopyOfClientHandle();
                 stderr.DisposeLocalCopyOfClientHandle();
                 started = true;
-                return new Spawned(pid, stdout, stderr);
+                return new Spawned(pid, stdin, stdout, stderr);
             }
             finally
             {
@@ -86,7 +91,7 @@ internal static unsafe partial class PosixSpawn
         }
         finally
         {
-            if (!started) { stdout.Dispose(); stderr.Dispose(); }
+            if (!started) { stdin?.Dispose(); stdout.Dispose(); stderr.Dispose(); }
             foreach (var s in strings) Marshal.FreeCoTaskMem(s);
             NativeMemory.Free(attr);
             NativeMemory.Free(actions);

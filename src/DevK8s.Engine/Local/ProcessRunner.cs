@@ -10,17 +10,20 @@ public sealed record ProcessSpec(IReadOnlyList<string> Argv)
     public string? WorkingDirectory { get; init; }
     /// <summary>Null: this process's environment; otherwise exactly these variables.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
+    /// <summary>Written to the program's stdin (UTF-8), which then closes; null: stdin is empty.</summary>
+    public string? Input { get; init; }
 
     public override string ToString() => string.Join(' ', Argv.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
 }
 
+/// <summary>A finished program: its output exactly as written (UTF-8), NULs and line endings included.</summary>
 public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
 
 /// <summary>
 /// The one way DevK8s runs programs on this machine (Telepresence, version probes, a developer's
 /// command): each in its own process group (a job object on Windows), so stopping it stops everything
-/// it started, TERM first and KILL after a grace; output read line by line (and streamed as log
-/// records when a sink is given); failures as LocalProcessException with a stable id.
+/// it started, TERM first and KILL after a grace; output captured exactly and, line by line, streamed
+/// as log records when a sink is given; failures as LocalProcessException with a stable id.
 /// </summary>
 public static class ProcessRunner
 {
@@ -37,7 +40,8 @@ public static class ProcessRunner
         var stderr = new StringBuilder();
         var pumps = Task.WhenAll(
             PumpAsync(tree.StandardOutput, "stdout", service, log, lines, stdout),
-            PumpAsync(tree.StandardError, "stderr", service, log, lines, stderr));
+            PumpAsync(tree.StandardError, "stderr", service, log, lines, stderr),
+            WriteInputAsync(tree.StandardInput, spec.Input));
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timer.CancelAfter(timeout);
         int code;
@@ -64,7 +68,8 @@ public static class ProcessRunner
         var lines = new LastLines();
         var pumps = Task.WhenAll(
             PumpAsync(tree.StandardOutput, "stdout", service, log, lines, null),
-            PumpAsync(tree.StandardError, "stderr", service, log, lines, null));
+            PumpAsync(tree.StandardError, "stderr", service, log, lines, null),
+            WriteInputAsync(tree.StandardInput, spec.Input));
         return new LocalProcess(tree, pumps, lines);
     }
 
@@ -82,7 +87,7 @@ public static class ProcessRunner
                 "Install the program or fix its path.", []);
         try
         {
-            return ProcessTree.Start(spec.Argv, directory, environment);
+            return ProcessTree.Start(spec.Argv, directory, environment, pipeStdin: spec.Input is not null);
         }
         catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
@@ -93,17 +98,40 @@ public static class ProcessRunner
 
     private static async Task PumpAsync(StreamReader reader, string stream, string service, ILogSink? log, LastLines lines, StringBuilder? capture)
     {
+        var splitter = new LineSplitter(line =>
+        {
+            lines.Add(line);
+            log?.Write(new DevLogRecord(DateTimeOffset.Now, service, null, null, stream, line, LogSource.Local));
+        });
+        var buffer = new char[4096];
         try
         {
-            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+            int n;
+            while ((n = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
-                lines.Add(line);
-                if (capture is not null) lock (capture) capture.Append(line).Append('\n');
-                log?.Write(new DevLogRecord(DateTimeOffset.Now, service, null, null, stream, line, LogSource.Local));
+                if (capture is not null) lock (capture) capture.Append(buffer, 0, n);
+                splitter.Add(buffer.AsSpan(0, n));
             }
         }
         catch (ObjectDisposedException) { } // the process was disposed while its output was still open
         catch (IOException) { }
+        splitter.End();
+    }
+
+    private static async Task WriteInputAsync(Stream? stdin, string? input)
+    {
+        if (stdin is null || input is null) return;
+        try
+        {
+            await stdin.WriteAsync(Encoding.UTF8.GetBytes(input)).ConfigureAwait(false);
+            await stdin.FlushAsync().ConfigureAwait(false);
+        }
+        catch (IOException) { } // the program ended without reading it all: its exit code says the rest
+        catch (ObjectDisposedException) { }
+        finally
+        {
+            try { stdin.Dispose(); } catch (IOException) { }
+        }
     }
 
     /// <summary>Output still in the pipes after the exit arrives within moments, unless a descendant that outlives the process holds them open.</summary>
@@ -111,6 +139,40 @@ public static class ProcessRunner
     {
         try { await pumps.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); }
         catch (TimeoutException) { }
+    }
+}
+
+/// <summary>Cuts output into lines as a terminal shows them: at \n, \r\n or a lone \r (progress lines).</summary>
+internal sealed class LineSplitter(Action<string> line)
+{
+    private readonly StringBuilder _current = new();
+    private bool _afterCr;
+
+    public void Add(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (c == '\n' && _afterCr)
+            {
+                _afterCr = false;
+                continue;
+            }
+            _afterCr = c == '\r';
+            if (c is '\n' or '\r') Emit();
+            else _current.Append(c);
+        }
+    }
+
+    /// <summary>A last line without a line break still counts.</summary>
+    public void End()
+    {
+        if (_current.Length > 0) Emit();
+    }
+
+    private void Emit()
+    {
+        line(_current.ToString());
+        _current.Clear();
     }
 }
 

@@ -14,6 +14,8 @@ internal sealed partial class ProcessTree : IDisposable
     private IDisposable? _shutdown;
 
     public int Pid { get; }
+    /// <summary>The child's stdin when the start asked for one; closing it is the child's end-of-file.</summary>
+    public Stream? StandardInput { get; }
     public StreamReader StandardOutput { get; }
     public StreamReader StandardError { get; }
     /// <summary>The exit code once the process (not necessarily its descendants) has ended; 128 + signal when a signal ended it.</summary>
@@ -25,37 +27,38 @@ internal sealed partial class ProcessTree : IDisposable
     /// </summary>
     internal Func<bool> RequestStop { get; set; } = () => false;
 
-    private ProcessTree(int pid, Stream stdout, Stream stderr, Task<int> exited, WindowsSpawn.Spawned? windows = null)
+    private ProcessTree(int pid, Stream? stdin, Stream stdout, Stream stderr, Task<int> exited, WindowsSpawn.Spawned? windows = null)
     {
         Pid = pid;
+        StandardInput = stdin;
         StandardOutput = new StreamReader(stdout);
         StandardError = new StreamReader(stderr);
         Exited = exited;
         _windows = windows;
     }
 
-    /// <summary>Starts argv[0] (looked up on the given environment's PATH) with exactly that environment; stdin is empty.</summary>
-    public static ProcessTree Start(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts argv[0] (looked up on the given environment's PATH) with exactly that environment; stdin is empty unless <paramref name="pipeStdin"/>.</summary>
+    public static ProcessTree Start(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment, bool pipeStdin = false)
     {
-        if (OperatingSystem.IsWindows()) return StartWindows(argv, workingDirectory, environment);
-        var spawned = PosixSpawn.Start(argv, workingDirectory, environment);
+        if (OperatingSystem.IsWindows()) return StartWindows(argv, workingDirectory, environment, pipeStdin);
+        var spawned = PosixSpawn.Start(argv, workingDirectory, environment, pipeStdin);
         // Registered the moment the PID exists: PowerShell exiting a millisecond later must still take the group along.
         var shutdown = ShutdownHooks.Add(() => kill(-spawned.Pid, 9));
         // A dedicated thread blocks in waitpid: it reaps the child the moment it ends, so a group check
         // afterwards sees only the descendants (a zombie leader would keep the group "alive").
         var exited = Task.Factory.StartNew(() => PosixSpawn.WaitForExit(spawned.Pid), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        return new ProcessTree(spawned.Pid, spawned.StandardOutput, spawned.StandardError, exited) { _shutdown = shutdown };
+        return new ProcessTree(spawned.Pid, spawned.StandardInput, spawned.StandardOutput, spawned.StandardError, exited) { _shutdown = shutdown };
     }
 
     [System.Runtime.Versioning.SupportedOSPlatform("windows")]
-    private static ProcessTree StartWindows(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    private static ProcessTree StartWindows(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment, bool pipeStdin)
     {
-        var spawned = WindowsSpawn.Start(argv, workingDirectory, environment);
+        var spawned = WindowsSpawn.Start(argv, workingDirectory, environment, pipeStdin);
         // The job's kill-on-close already ends the tree when this process dies; the hook also covers the
         // tree-walk fallback and a graceful exit that would otherwise wait for finalizers.
         var shutdown = ShutdownHooks.Add(spawned.Terminate);
-        return new ProcessTree(spawned.Pid, spawned.StandardOutput, spawned.StandardError, spawned.Exited, spawned)
+        return new ProcessTree(spawned.Pid, spawned.StandardInput, spawned.StandardOutput, spawned.StandardError, spawned.Exited, spawned)
         {
             _shutdown = shutdown, RequestStop = spawned.SendCtrlBreak,
         };
@@ -94,6 +97,7 @@ internal sealed partial class ProcessTree : IDisposable
     public void Dispose()
     {
         _shutdown?.Dispose();
+        StandardInput?.Dispose();
         StandardOutput.Dispose();
         StandardError.Dispose();
         if (OperatingSystem.IsWindows()) _windows?.Dispose();

@@ -23,8 +23,9 @@ namespace DevK8s.Engine.Local;
 /// on this whole process for that moment: a Ctrl+C pressed then was lost for PowerShell itself, and any
 /// other thread's child started in that window inherited the flag too.
 ///
-/// Handles: the child's stdin (an empty pipe, closed at once), stdout and stderr are the only handles it
-/// inherits, through PROC_THREAD_ATTRIBUTE_HANDLE_LIST; where that attribute is refused, every
+/// Handles: the child's stdin (a pipe, closed at once or kept for the caller's input), stdout and
+/// stderr are the only handles it inherits, through PROC_THREAD_ATTRIBUTE_HANDLE_LIST; where that
+/// attribute is refused, every
 /// inheritable handle is inherited, so starts here are serialised and our pipe ends are inheritable only
 /// around CreateProcessW. A Process.Start elsewhere in this process (KubernetesClient's credential
 /// plugins) still inherits whatever is inheritable at that instant; it takes no lock of ours.
@@ -53,12 +54,15 @@ internal static unsafe partial class WindowsSpawn
         public SafeJobHandle? Job { get; }
         /// <summary>Why there is no job (the failed call and its Win32 error), for diagnostics.</summary>
         public string? NoJobReason { get; }
+        /// <summary>The write end of the child's stdin when one was asked for, else null (the child read end-of-file).</summary>
+        public Stream? StandardInput { get; }
         public Stream StandardOutput { get; }
         public Stream StandardError { get; }
         public Task<int> Exited { get; }
 
-        internal Spawned(int pid, SafeProcessHandle process, SafeJobHandle? job, string? noJobReason, Stream stdout, Stream stderr)
+        internal Spawned(int pid, SafeProcessHandle process, SafeJobHandle? job, string? noJobReason, Stream? stdin, Stream stdout, Stream stderr)
         {
+            StandardInput = stdin;
             Pid = pid;
             Process = process;
             Job = job;
@@ -115,7 +119,7 @@ internal static unsafe partial class WindowsSpawn
         }
     }
 
-    public static Spawned Start(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    public static Spawned Start(IReadOnlyList<string> argv, string workingDirectory, IReadOnlyDictionary<string, string> environment, bool pipeStdin = false)
     {
         string? Env(string name) => environment.FirstOrDefault(e => e.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
         var comSpec = Env("ComSpec") ?? Environment.GetEnvironmentVariable("ComSpec") ?? "cmd.exe";
@@ -160,9 +164,13 @@ internal static unsafe partial class WindowsSpawn
                 if (job is null || !TerminateJobObject(job, ExitCodeWhenKilled)) TerminateProcess(process, ExitCodeWhenKilled);
                 throw new Win32Exception(error, $"ResumeThread failed for {argv[0]}: {Win32Message(error)}");
             }
-            stdin.Dispose(); // the child reads end-of-file: its stdin is empty
+            if (!pipeStdin)
+            {
+                stdin.Dispose(); // the child reads end-of-file: its stdin is empty
+                stdin = null;
+            }
             started = true;
-            return new Spawned((int)info.dwProcessId, process, job, noJobReason, stdout, stderr);
+            return new Spawned((int)info.dwProcessId, process, job, noJobReason, stdin, stdout, stderr);
         }
         finally
         {

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using DevK8s.Engine.Local;
 
 namespace DevK8s.Engine.Sync;
 
@@ -9,36 +8,26 @@ namespace DevK8s.Engine.Sync;
 /// </summary>
 public static class GitCli
 {
-    /// <summary>git's exit code and stdout (UTF-8), or null when git is not installed or does not answer in time.</summary>
+    /// <summary>git's exit code and exact stdout, or null when git is not installed or does not answer in time.</summary>
     public static (int ExitCode, string Stdout)? Run(string directory, IEnumerable<string> args, TimeSpan? timeout = null)
     {
-        var info = new ProcessStartInfo("git")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add("-C");
-        info.ArgumentList.Add(directory);
-        foreach (var a in args) info.ArgumentList.Add(a);
+        if (ExecutableFinder.Find("git") is not { } git) return null;
+        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
         // Plain output whatever the user's settings: no pager, no prompts, no translated messages.
-        info.Environment["GIT_PAGER"] = "cat";
-        info.Environment["GIT_TERMINAL_PROMPT"] = "0";
-        info.Environment["LC_ALL"] = "C";
-        using var process = new Process { StartInfo = info };
-        try { process.Start(); }
-        catch (System.ComponentModel.Win32Exception) { return null; }
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(20)))
+        environment["GIT_PAGER"] = "cat";
+        environment["GIT_TERMINAL_PROMPT"] = "0";
+        environment["LC_ALL"] = "C";
+        var spec = new ProcessSpec([git, "-C", directory, .. args]) { Environment = environment };
+        try
         {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            // Callers are synchronous and git answers in milliseconds; the runner's pumps do not need this thread.
+            var result = ProcessRunner.RunAsync(spec, timeout ?? TimeSpan.FromSeconds(20), CancellationToken.None).GetAwaiter().GetResult();
+            return (result.ExitCode, result.Stdout);
+        }
+        catch (LocalProcessException)
+        {
             return null;
         }
-        return (process.ExitCode, stdout.GetAwaiter().GetResult());
     }
 }

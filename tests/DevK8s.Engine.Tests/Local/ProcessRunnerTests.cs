@@ -130,6 +130,40 @@ public sealed class ProcessRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Input_reaches_stdin_and_output_comes_back_exactly_as_written()
+    {
+        // git -z listings and credential helpers need both: NULs, CR LF and a last line without a break survive.
+        var result = await ProcessRunner.RunAsync(Sh("cat; printf 'x\\000y\\r\\nz'") with { Input = "héllo\nwörld" }, TimeSpan.FromSeconds(10), default);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("héllo\nwörldx\0y\r\nz", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Input_the_program_never_reads_does_not_hold_up_the_run()
+    {
+        var result = await ProcessRunner.RunAsync(Sh("exit 4") with { Input = new string('x', 4 << 20) }, TimeSpan.FromSeconds(10), default)
+            .WaitAsync(TimeSpan.FromSeconds(8));
+        Assert.Equal(4, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task Without_input_stdin_is_empty()
+    {
+        var result = await ProcessRunner.RunAsync(Sh("wc -c"), TimeSpan.FromSeconds(10), default);
+        Assert.Equal("0", result.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Log_records_are_the_lines_a_terminal_would_show()
+    {
+        var log = new Sink();
+        await using var process = ProcessRunner.Start(Sh("printf 'one\\r\\ntwo\\rthree\\n\\nlast'"), "api", log);
+        Assert.Equal(0, await process.Exited.WaitAsync(TimeSpan.FromSeconds(10)));
+        for (var i = 0; i < 100 && log.Records.Count < 5; i++) await Task.Delay(20); // the pumps finish reading after the exit
+        Assert.Equal(new[] { "one", "two", "three", "", "last" }, log.Records.Select(r => r.Message));
+    }
+
+    [Fact]
     public async Task A_missing_program_or_folder_has_its_own_id()
     {
         var program = await Assert.ThrowsAsync<LocalProcessException>(() => ProcessRunner.RunAsync(new ProcessSpec(["/no/such/program"]), TimeSpan.FromSeconds(5), default));
