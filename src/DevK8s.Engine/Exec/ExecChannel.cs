@@ -31,7 +31,7 @@ public sealed class ExecChannel : IAsyncDisposable
     {
         _socket = socket;
         _what = what;
-        Stdin = new ExecInputStream(socket);
+        Stdin = new ExecInputStream(socket, what);
         Closed = Task.Run(ReceiveAsync);
     }
 
@@ -84,6 +84,10 @@ public sealed class ExecChannel : IAsyncDisposable
         _stdout.Complete(error);
         _stderr.Complete(error);
         _error.Complete(error);
+        // Nothing reads stdin once the server has closed or the connection dropped, but the server may
+        // keep the TCP connection open: a write blocked on full buffers (a binary on its way to a
+        // deleted pod) would wait for the request's deadline. Aborting fails it now.
+        _socket.Abort();
     }
 
     /// <summary>Waits for the command to end and returns its exit code.</summary>

@@ -6,9 +6,10 @@ namespace DevK8s.Engine.Exec;
 /// <summary>
 /// An exec's stdin: writes go out as WebSocket messages on channel 0, at most 1 MiB each. The kubelet
 /// drops the connection on a frame over 32 MiB ("frame payload size exceeds limit"), and one write can
-/// be a whole in-memory payload (MemoryStream.CopyToAsync writes everything at once).
+/// be a whole in-memory payload (MemoryStream.CopyToAsync writes everything at once). A write the
+/// channel's end cuts short fails as an IOException, which the pod channel retries.
 /// </summary>
-internal sealed class ExecInputStream(WebSocket socket) : AsyncDuplexStream
+internal sealed class ExecInputStream(WebSocket socket, string what) : AsyncDuplexStream
 {
     private const byte StdinChannel = 0;
     internal const int MaxMessage = 1 << 20;
@@ -28,6 +29,11 @@ internal sealed class ExecInputStream(WebSocket socket) : AsyncDuplexStream
                 await socket.SendAsync(message.AsMemory(0, part.Length + 1), WebSocketMessageType.Binary, endOfMessage: true, ct).ConfigureAwait(false);
                 source = source[part.Length..];
             } while (!source.IsEmpty);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The channel ended under the write (the command exited, the pod went away, the connection dropped).
+            throw new IOException($"the exec connection to {what} closed while sending", e);
         }
         finally
         {

@@ -119,6 +119,24 @@ public sealed class ExecChannelTests : IAsyncDisposable
         await _channel.Closed.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
+    [Fact]
+    public async Task A_write_under_way_fails_at_once_when_the_server_closes_without_reading_it()
+    {
+        // A deleted pod's exec: the server sends its close and reads no more, but keeps the TCP
+        // connection open. A 64 MiB write cannot fit in the socket buffers, so it is still under way.
+        await OpenAsync();
+        var write = _channel.Stdin.WriteAsync(new byte[64 << 20]).AsTask();
+        await Task.Delay(300);
+        Assert.False(write.IsCompleted, "the write should be held up by the server not reading");
+        await _server.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, default);
+        await _channel.Closed.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var finished = await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(5)));
+        Assert.Same(write, finished);
+        var error = await Assert.ThrowsAsync<IOException>(() => write);
+        Assert.Contains("pod/main", error.Message);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_channel is not null) await _channel.DisposeAsync();
