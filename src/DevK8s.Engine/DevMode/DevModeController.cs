@@ -7,8 +7,8 @@ using k8s.Models;
 
 namespace DevK8s.Engine.DevMode;
 
-/// <summary>The live dev pod a session works against.</summary>
-public sealed record DevPod(string Name, string Container, string Image);
+/// <summary>The live dev pod a session works against; <paramref name="Uid"/> tells it from a later pod of the same name (StatefulSets).</summary>
+public sealed record DevPod(string Name, string Container, string Image, string? Uid = null);
 
 /// <summary>A dev template ready to be written: what <see cref="DevModeController.CommitAsync"/> needs.</summary>
 public sealed class DevChange
@@ -220,7 +220,7 @@ public sealed class DevModeController(KubeTarget target, ServiceConfig service)
             .FirstOrDefault();
         if (pod is null) return null;
         var container = FindContainer(pod.Spec);
-        return new DevPod(pod.Metadata.Name, container.Name, container.Image);
+        return new DevPod(pod.Metadata.Name, container.Name, container.Image, pod.Metadata.Uid);
     }
 
     private async Task CheckAsync(Workload workload, DevChange change, CancellationToken ct)

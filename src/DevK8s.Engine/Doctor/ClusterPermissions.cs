@@ -24,7 +24,7 @@ public static class ClusterPermissions
         new("update", "statefulsets", null, "apps", "Start-/Stop-DevService (replace, never patch)"),
         // DevMode/DevModeController.cs (the dev pod, the image's entrypoint), Logs/PodLogFollower.cs.
         new("list", "pods", null, "", "dev mode (finding the dev pod), Watch-DevLog"),
-        new("get", "pods", null, "", "Intercept, builtin engine (the agent pod)"),
+        new("get", "pods", null, "", "Sync, Binary, Intercept (the pod channel notices a pod deleted under work under way; the builtin engine's agent pod)"),
         new("list", "services", null, "", "Intercept, builtin engine (ports by name, a local listener per Service)"),
         new("get", "pods", "log", "", "Watch-DevLog"),
         // Exec/PodExec.cs: a WebSocket exec is a GET, authorized as 'get pods/exec' before Kubernetes 1.30

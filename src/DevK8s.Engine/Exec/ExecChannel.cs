@@ -87,8 +87,11 @@ public sealed class ExecChannel : IAsyncDisposable
         // Nothing reads stdin once the server has closed or the connection dropped, but the server may
         // keep the TCP connection open: a write blocked on full buffers (a binary on its way to a
         // deleted pod) would wait for the request's deadline. Aborting fails it now.
-        _socket.Abort();
+        Abort();
     }
+
+    /// <summary>Ends the connection now: pending reads and writes fail (the pod is known to be gone).</summary>
+    public void Abort() => _socket.Abort();
 
     /// <summary>Waits for the command to end and returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(CancellationToken ct)

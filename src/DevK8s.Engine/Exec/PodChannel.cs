@@ -2,13 +2,15 @@ using System.Net;
 using DevK8s.Engine.Cluster;
 using DevK8s.Engine.DevMode;
 using DevK8s.Engine.Sync;
+using k8s;
 
 namespace DevK8s.Engine.Exec;
 
 /// <summary>
 /// One long-lived agent channel to a session's live dev pod, shared by every strategy that works
 /// inside the pod: opened on demand against whichever pod runs the dev template now, dropped and
-/// reopened with backoff when the pod is replaced or the API server goes away. Errors that no
+/// reopened with backoff when the pod is replaced or the API server goes away (work that runs long
+/// is watched: a pod deleted under it ends the channel at once). Errors that no
 /// retry can fix (forbidden, invalid, the session ended elsewhere, the same request failing again
 /// and again) end the retries instead of looping forever.
 /// </summary>
@@ -56,8 +58,65 @@ public sealed class PodChannel(KubeTarget target, DevModeController controller, 
         {
             var reopened = !IsOpen;
             var agent = await OpenAsync(ct).ConfigureAwait(false);
-            await work(agent, reopened).ConfigureAwait(false);
+            var pod = Pod!;
+            using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var guard = GuardAsync(token => GoneAsync(pod, token), why =>
+            {
+                log("warning", $"{pod.Name} {why} while {what}; dropping its channel so the work goes to the pod that replaces it");
+                agent.Abort();
+            }, GuardInterval, done.Token);
+            try
+            {
+                await work(agent, reopened).ConfigureAwait(false);
+            }
+            finally
+            {
+                done.Cancel();
+                await guard.ConfigureAwait(false);
+            }
         }, DropAsync, message => log("warning", message), what, ct);
+
+    internal static readonly TimeSpan GuardInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// While work is under way, asks every <paramref name="interval"/> whether the pod is gone and
+    /// calls <paramref name="onGone"/> once if it is. A deleted pod's exec stream stays open until its
+    /// container is killed, and a copy into it waits on it (under load, up to the request's deadline):
+    /// the API knows sooner. Short requests end before the first check, so they cost no API call;
+    /// a check that fails (the API server busy or away) is skipped, the request's deadline still holds.
+    /// </summary>
+    internal static async Task GuardAsync(Func<CancellationToken, Task<string?>> gone, Action<string> onGone, TimeSpan interval, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, ct).ConfigureAwait(false);
+                string? why;
+                try { why = await gone(ct).ConfigureAwait(false); }
+                catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException) { continue; }
+                if (why is null) continue;
+                onGone(why);
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+    }
+
+    /// <summary>Why <paramref name="pod"/> no longer takes work (deleted, terminating, replaced under its name), or null.</summary>
+    private async Task<string?> GoneAsync(DevPod pod, CancellationToken ct)
+    {
+        try
+        {
+            var live = await target.Client.CoreV1.ReadNamespacedPodAsync(pod.Name, target.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            if (pod.Uid is not null && live.Metadata.Uid != pod.Uid) return "was replaced by a new pod of the same name";
+            return live.Metadata.DeletionTimestamp is null ? null : "is terminating";
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return "was deleted";
+        }
+    }
 
     /// <summary>
     /// The retry policy on its own: transient failures are retried with backoff after

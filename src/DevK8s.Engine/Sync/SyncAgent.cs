@@ -46,7 +46,7 @@ public sealed class SyncAgent : IAsyncDisposable
 
     private readonly Stream _stdin;
     private readonly StreamReader _stdout;
-    private readonly IAsyncDisposable? _channel;
+    private readonly ExecChannel? _channel;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _seq;
 
@@ -57,7 +57,7 @@ public sealed class SyncAgent : IAsyncDisposable
     public static string ShellScript => Script;
 
     /// <summary>An agent over any pair of streams (an exec channel, or a local sh in tests).</summary>
-    public SyncAgent(Stream stdin, Stream stdout, Task closed, string pod, IAsyncDisposable? owner = null)
+    public SyncAgent(Stream stdin, Stream stdout, Task closed, string pod, ExecChannel? owner = null)
     {
         _stdin = stdin;
         _stdout = new StreamReader(stdout, Encoding.UTF8);
@@ -207,6 +207,9 @@ public sealed class SyncAgent : IAsyncDisposable
             _gate.Release();
         }
     }
+
+    /// <summary>Cuts the channel: the request under way fails at once, and so does every later one.</summary>
+    public void Abort() => _channel?.Abort();
 
     public async ValueTask DisposeAsync()
     {
